@@ -1,0 +1,214 @@
+"""One validated configuration: the YAML business profile plus environment variables.
+
+The YAML file holds the business profile (``business:``) and may hold the
+system settings too (``ari:``, ``database:``, ``media:``, ``speech:``, ``log:``).
+Environment variables (table ``ENV_VARS``) override the file, so secrets can stay
+out of it. Invalid configuration raises :class:`ConfigError`, whose message names
+each bad field and how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from agent.profile import BusinessProfile, Language
+
+DEFAULT_PROFILE = "mueller-sanitaer.yaml"
+
+# Environment variable -> dotted path in the configuration.
+ENV_VARS: dict[str, str] = {
+    "RUFBEREIT_ARI_URL": "ari.url",
+    "RUFBEREIT_ARI_USER": "ari.user",
+    "RUFBEREIT_ARI_PASSWORD": "ari.password",
+    "RUFBEREIT_ARI_APP": "ari.app",
+    "RUFBEREIT_DATABASE_URL": "database.url",
+    "RUFBEREIT_SPOOL_DIR": "database.spool_dir",
+    "RUFBEREIT_LANGUAGE": "business.language",
+    "RUFBEREIT_MEDIA_TRANSPORT": "media.transport",
+    "RUFBEREIT_AUDIOSOCKET_BIND": "media.audiosocket_bind",
+    "RUFBEREIT_AUDIOSOCKET_ADVERTISE": "media.audiosocket_advertise",
+    "RUFBEREIT_TTS_ENGINE": "speech.tts_engine",
+    "RUFBEREIT_VOSK_MODEL": "speech.vosk_model",
+    "RUFBEREIT_PIPER_VOICE": "speech.piper_voice",
+    "RUFBEREIT_LOG_LEVEL": "log.level",
+    "RUFBEREIT_LOG_FORMAT": "log.format",
+}
+_ENV_FOR_PATH = {path: env for env, path in ENV_VARS.items()}
+
+
+class ConfigError(Exception):
+    """Configuration is invalid; the message lists each field and its fix."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _host_port(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not HOST:PORT, e.g. 127.0.0.1:9093")
+    return value
+
+
+class AriSettings(Section):
+    url: str = "http://127.0.0.1:8088/ari"
+    user: str = "rufbereit"
+    password: SecretStr
+    app: str = Field("rufbereit", pattern=r"^[A-Za-z0-9_.-]+$")
+    connect_timeout_s: float = Field(10.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{v!r} is not an http(s) URL like http://127.0.0.1:8088/ari")
+        if parts.username or parts.password:
+            raise ValueError("put the ARI user and password in ari.user / ari.password, not the URL")
+        return v.rstrip("/")
+
+    @property
+    def media_ws_base(self) -> str:
+        """Base URL of chan_websocket's /media endpoint (same HTTP server as ARI)."""
+        parts = urlsplit(self.url)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        return f"{scheme}://{parts.netloc}/media"
+
+
+class DatabaseSettings(Section):
+    url: SecretStr = SecretStr("postgresql://postgres@127.0.0.1:5433/rufbereit")
+    spool_dir: Path = Path("/var/spool/rufbereit")
+
+    @field_validator("url")
+    @classmethod
+    def _pg_url(cls, v: SecretStr) -> SecretStr:
+        scheme = urlsplit(v.get_secret_value()).scheme
+        if scheme not in ("postgresql", "postgres"):
+            raise ValueError("must be a postgresql://USER:PASSWORD@HOST:PORT/DBNAME URL")
+        return v
+
+
+class MediaSettings(Section):
+    transport: Literal["websocket", "audiosocket"] = "websocket"
+    audiosocket_bind: str = "127.0.0.1:9093"
+    audiosocket_advertise: str | None = Field(
+        None, description="HOST:PORT Asterisk connects to; defaults to audiosocket_bind"
+    )
+    setup_timeout_s: float = Field(5.0, gt=0)
+
+    @field_validator("audiosocket_bind", "audiosocket_advertise")
+    @classmethod
+    def _check_host_port(cls, v: str | None) -> str | None:
+        return None if v is None else _host_port(v)
+
+    @property
+    def audiosocket_target(self) -> str:
+        return self.audiosocket_advertise or self.audiosocket_bind
+
+
+class SpeechSettings(Section):
+    tts_engine: Literal["espeak"] = "espeak"
+    espeak_voice_de: str = "de"
+    espeak_voice_en: str = "en-us"
+    vosk_model: Path | None = None
+    piper_voice: Path | None = None
+
+
+class LogSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["json", "text"] = "json"
+
+
+class Settings(Section):
+    business: BusinessProfile
+    ari: AriSettings
+    database: DatabaseSettings = DatabaseSettings()
+    media: MediaSettings = MediaSettings()
+    speech: SpeechSettings = SpeechSettings()
+    log: LogSettings = LogSettings()
+
+    @property
+    def language(self) -> Language:
+        return self.business.language
+
+
+def example_profile_path() -> Path:
+    """The bundled example profile (Müller Sanitär GmbH)."""
+    return Path(str(resources.files("agent") / "profiles" / DEFAULT_PROFILE))
+
+
+def load_settings(
+    profile_path: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read the profile YAML, apply environment overrides, validate.
+
+    ``profile_path`` defaults to ``$RUFBEREIT_PROFILE``, then the bundled example.
+    """
+    env = os.environ if env is None else env
+    path = Path(profile_path or env.get("RUFBEREIT_PROFILE") or example_profile_path())
+    data = _read_yaml(path)
+    for var, dotted in ENV_VARS.items():
+        if env.get(var):
+            _set_dotted(data, dotted, env[var])
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the business profile {path}: {exc.strerror}. "
+            "Fix: set RUFBEREIT_PROFILE or --profile to an existing YAML file."
+        ) from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping with a 'business:' section")
+    return data
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: str) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[leaf] = value
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    lines = [f"invalid configuration ({path}):"]
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"]
+        hint = ""
+        if err["type"] == "missing":
+            env_var = _ENV_FOR_PATH.get(field)
+            hint = f" Fix: set {field} in the profile" + (f" or {env_var}." if env_var else ".")
+        elif err["type"] == "extra_forbidden":
+            hint = " Fix: remove it or check its spelling."
+        else:
+            env_var = _ENV_FOR_PATH.get(field)
+            if env_var:
+                hint = f" (also settable as {env_var})"
+        lines.append(f"  - {field}: {msg}.{hint}")
+    return "\n".join(lines)

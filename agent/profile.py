@@ -1,0 +1,207 @@
+"""The business profile: what the owner configures about their company.
+
+Everything the assistant says about the business comes from here and nowhere
+else (opening hours, address, services, facts, the on-call rota). The model is
+strict: unknown keys are errors, so a typo in the YAML stops start-up with the
+field's name instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Language = Literal["de", "en"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_SPAN = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+# An Asterisk dial string (PJSIP/200, SIP/x, Local/600@from-internal) or a phone number.
+_DIAL = re.compile(r"^([A-Za-z]+/[^\s,]+|\+?[0-9][0-9 /-]{2,})$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Texts(Strict):
+    """A text in each language the assistant speaks."""
+
+    de: str
+    en: str
+
+    def get(self, language: Language) -> str:
+        return self.de if language == "de" else self.en
+
+
+class TimeSpan(Strict):
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> TimeSpan:
+        m = _SPAN.match(text.strip())
+        if not m:
+            raise ValueError(f"{text!r} is not a time span like '07:30-12:00'")
+        h1, m1, h2, m2 = (int(g) for g in m.groups())
+        span = cls(start=time(h1, m1), end=time(h2, m2))
+        if span.end <= span.start:
+            raise ValueError(f"{text!r}: the end must be after the start")
+        return span
+
+    def contains(self, t: time) -> bool:
+        return self.start <= t < self.end
+
+
+class OpeningHours(Strict):
+    """Per weekday a list of spans like "07:30-12:00"; a missing day is closed."""
+
+    mon: list[TimeSpan] = []
+    tue: list[TimeSpan] = []
+    wed: list[TimeSpan] = []
+    thu: list[TimeSpan] = []
+    fri: list[TimeSpan] = []
+    sat: list[TimeSpan] = []
+    sun: list[TimeSpan] = []
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _parse_spans(cls, value: object) -> object:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [TimeSpan.parse(v) if isinstance(v, str) else v for v in value]
+        return value
+
+    def spans(self, day: Weekday) -> list[TimeSpan]:
+        spans: list[TimeSpan] = getattr(self, day)
+        return spans
+
+
+class Address(Strict):
+    street: str
+    postcode: str
+    city: str
+    country: str = "DE"
+
+    def one_line(self) -> str:
+        return f"{self.street}, {self.postcode} {self.city}"
+
+
+class Fact(Strict):
+    """One thing the assistant may say, for questions about `topic`."""
+
+    topic: str
+    keywords: list[str] = []
+    answer: Texts
+
+
+class Person(Strict):
+    name: str
+    phone: str = Field(description="Dial string (PJSIP/1001) or number dialled via the trunk")
+    sms: str | None = None
+    email: str | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _dialable(cls, v: str) -> str:
+        if not _DIAL.match(v):
+            raise ValueError(f"{v!r} is neither a dial string like PJSIP/1001 nor a phone number")
+        return v
+
+
+class OnCallShift(Strict):
+    days: list[Weekday]
+    start: time
+    end: time
+    person: str  # a name from on_call.people
+
+    def covers(self, day: Weekday, t: time) -> bool:
+        if day not in self.days:
+            return False
+        if self.start <= self.end:
+            return self.start <= t < self.end
+        return t >= self.start or t < self.end  # a shift over midnight
+
+
+class OnCall(Strict):
+    people: list[Person]
+    shifts: list[OnCallShift] = []
+    fallback: list[str] = Field(default_factory=list, description="names called when the rota is exhausted")
+    attempts_per_person: int = Field(2, ge=1, le=5)
+    retry_after_s: int = Field(120, ge=10, le=3600)
+    ring_timeout_s: int = Field(30, ge=5, le=120)
+
+    @model_validator(mode="after")
+    def _names_exist(self) -> OnCall:
+        names = {p.name for p in self.people}
+        for s in self.shifts:
+            if s.person not in names:
+                raise ValueError(f"shift names {s.person!r}, who is not in on_call.people")
+        for n in self.fallback:
+            if n not in names:
+                raise ValueError(f"fallback names {n!r}, who is not in on_call.people")
+        return self
+
+
+class Handover(Strict):
+    """Where a caller goes who wants a person (or when the assistant cannot go on)."""
+
+    office: str = Field(description="Dial string of the office / ring group, e.g. PJSIP/200")
+    ring_timeout_s: int = Field(25, ge=5, le=120)
+
+    @field_validator("office")
+    @classmethod
+    def _dialable(cls, v: str) -> str:
+        if not _DIAL.match(v):
+            raise ValueError(f"{v!r} is not a dial string like PJSIP/200 or Local/600@from-internal")
+        return v
+
+
+class Greetings(Strict):
+    greeting: Texts
+    privacy_notice: Texts | None = None
+
+
+class BusinessProfile(Strict):
+    name: str
+    kind: str = Field(description="e.g. plumbing_heating, medical_practice, law_office, wholesale")
+    language: Language = "de"
+    timezone: str = "Europe/Berlin"
+    phone: str | None = None
+    email: str | None = None
+    address: Address
+    opening_hours: OpeningHours
+    holidays: list[date] = []
+    services: list[str] = []
+    area_served: str | None = None
+    facts: list[Fact] = []
+    texts: Greetings
+    handover: Handover
+    on_call: OnCall | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name like Europe/Berlin)") from exc
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_open(self, at: datetime) -> bool:
+        local = at.astimezone(self.tz)
+        if local.date() in self.holidays:
+            return False
+        day = WEEKDAYS[local.weekday()]
+        return any(s.contains(local.time()) for s in self.opening_hours.spans(day))
