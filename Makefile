@@ -1,0 +1,50 @@
+# rufbereit — the two commands that matter:
+#   make demo   set up everything, start the lab (PostgreSQL, Asterisk, the agent) and place a demo call
+#   make test   set up everything and run all tests against the real lab
+SHELL := /bin/bash
+PYTHON ?= python3
+PYTEST ?= $(PYTHON) -m pytest
+
+.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean
+
+help:
+	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+deps: ## install system packages (apt) and the Python package with dev extras
+	bash lab/install-deps.sh
+
+setup: deps ## deps + the Asterisk chroot (cached) and the PostgreSQL cluster
+	bash lab/asterisk.sh build
+
+lab-up: ## start PostgreSQL and Asterisk (idempotent, fast when warm)
+	bash lab/postgres.sh up
+	bash lab/asterisk.sh up
+
+lab-down: ## stop everything the lab started; nothing stays mounted or running
+	-bash lab/demo.sh stop-agent
+	bash lab/asterisk.sh down
+	bash lab/postgres.sh down
+
+lab-status:
+	bash lab/postgres.sh status; bash lab/asterisk.sh status
+
+demo: setup lab-up ## the whole thing: lab + agent + a demo call, and what happened
+	bash lab/demo.sh
+
+unit: ## quick tests, no lab needed (seconds)
+	$(PYTEST) -m "not integration and not postgres" -q
+
+test: setup lab-up ## all tests against the real Asterisk and PostgreSQL
+	$(PYTEST) -q
+
+lint:
+	ruff check agent tests
+	ruff format --check agent tests
+
+typecheck:
+	mypy
+
+check: lint typecheck unit
+
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

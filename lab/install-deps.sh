@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install what rufbereit and its lab need on Debian 12: a few apt packages and
+# the Python package with its dev extras. Fast (no network) when all is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(debootstrap sip-tester espeak-ng sox zstd postgresql-15 util-linux)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "deps: apt-get install ${missing[*]}"
+  [ "$(id -u)" = 0 ] || { echo "deps: need root for apt-get (missing: ${missing[*]})" >&2; exit 1; }
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# PostgreSQL's binaries are not on PATH in Debian's layout.
+pgbin=/usr/lib/postgresql/15/bin
+for tool in initdb pg_ctl postgres; do
+  command -v "$tool" >/dev/null || ln -sf "$pgbin/$tool" "/usr/local/bin/$tool"
+done
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import agent, pytest, pytest_asyncio, httpx, websockets, psycopg' 2>/dev/null \
+   || [ pyproject.toml -nt .lab-pip-stamp ]; then
+  echo "deps: pip install -e .[dev]"
+  "$PYTHON" -m pip install -q -e '.[dev]'
+  touch .lab-pip-stamp
+fi
+echo "deps: ok"
