@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The demo: start the agent against the lab, place a call with a sipp phone,
+# and print what happened. Expects `make lab-up` to have run (make demo does).
+#   lab/demo.sh              start the agent (if not running) and place a demo call
+#   lab/demo.sh start-agent  start the agent in the background
+#   lab/demo.sh stop-agent   stop it (callers are handed to the fallback first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LAB_DIR=${RUFBEREIT_LAB_DIR:-/var/tmp/rufbereit-lab}
+PYTHON=${PYTHON:-python3}
+PIDFILE="$LAB_DIR/agent.pid"
+LOG="$LAB_DIR/agent.log"
+mkdir -p "$LAB_DIR"
+
+agent_running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+start_agent() {
+  if agent_running; then echo "agent: already running (pid $(cat "$PIDFILE"))"; return; fi
+  setsid "$PYTHON" -m agent --log-level INFO run >>"$LOG" 2>&1 < /dev/null &
+  echo $! >"$PIDFILE"
+  for _ in $(seq 1 100); do
+    if curl -fsS -u 'rufbereit:lab&pass=1' http://127.0.0.1:8088/ari/applications/rufbereit >/dev/null 2>&1; then
+      echo "agent: running (pid $(cat "$PIDFILE")), log $LOG"; return
+    fi
+    agent_running || { echo "agent: exited; last log lines:" >&2; tail -20 "$LOG" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "agent: did not register the Stasis app within 20 s; log $LOG" >&2; exit 1
+}
+
+stop_agent() {
+  agent_running || { rm -f "$PIDFILE"; return 0; }
+  local pid; pid=$(cat "$PIDFILE")
+  kill -TERM "$pid"
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$PIDFILE"
+  echo "agent: stopped"
+}
+
+case "${1:-demo}" in
+  start-agent) start_agent ;;
+  stop-agent) stop_agent ;;
+  demo)
+    start_agent
+    "$PYTHON" -m lab.demo_call
+    ;;
+  *) echo "usage: $0 [demo|start-agent|stop-agent]" >&2; exit 2 ;;
+esac
