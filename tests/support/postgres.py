@@ -1,2 +1,191 @@
-"""Pytest fixtures for the lab PostgreSQL cluster (work in progress)."""
+"""Pytest fixtures for the real lab PostgreSQL (lab/postgres.sh, 127.0.0.1:5433).
+
+* ``lab_postgres`` (session): makes sure the lab cluster runs; FAILS with the reason if not.
+* ``postgres_url`` (function): a fresh, empty database of its own, dropped afterwards.
+* ``migrated_db`` (function): an open :class:`agent.storage.Database` on a fresh database
+  with all migrations applied.
+* ``pg_proxy`` (function): a TCP proxy to the lab server whose ``stop()``/``start()``
+  take "the database" down (connection refused, open connections cut) and bring it back
+  without disturbing the cluster other tests share.
+
+Tests that use any of these are marked ``postgres`` automatically.
+"""
+
 from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from agent.storage import Database, migrate
+
+REPO = Path(__file__).resolve().parents[2]
+LAB_SCRIPT = REPO / "lab" / "postgres.sh"
+HOST = "127.0.0.1"
+PORT = 5433
+_FIXTURES = {"lab_postgres", "postgres_url", "migrated_db", "pg_proxy"}
+
+
+@dataclass(frozen=True, slots=True)
+class LabPostgres:
+    host: str = HOST
+    port: int = PORT
+    user: str = "postgres"
+
+    def url(self, dbname: str = "rufbereit", port: int | None = None) -> str:
+        return f"postgresql://{self.user}@{self.host}:{port or self.port}/{dbname}"
+
+    @property
+    def admin_url(self) -> str:
+        return self.url("postgres")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def lab_postgres() -> LabPostgres:
+    """The lab cluster, started by ``lab/postgres.sh up`` if needed."""
+    try:
+        proc = subprocess.run(
+            ["bash", str(LAB_SCRIPT), "up"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=os.environ.copy(),
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.fail(f"lab PostgreSQL: `lab/postgres.sh up` could not run: {exc}", pytrace=False)
+    if proc.returncode != 0:
+        pytest.fail(
+            f"lab PostgreSQL could not be started (`lab/postgres.sh up` exit {proc.returncode}):\n"
+            f"{proc.stderr.strip() or proc.stdout.strip()}",
+            pytrace=False,
+        )
+    lab = LabPostgres()
+    try:
+        with psycopg.connect(lab.admin_url, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        pytest.fail(f"lab PostgreSQL is up but not reachable at {lab.admin_url}: {exc}")
+    return lab
+
+
+@pytest.fixture
+def postgres_url(lab_postgres: LabPostgres) -> Iterator[str]:
+    """URL of a new empty database (from template0), dropped after the test."""
+    name = f"test_{uuid.uuid4().hex[:20]}"
+    with psycopg.connect(lab_postgres.admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
+    try:
+        yield lab_postgres.url(name)
+    finally:
+        with psycopg.connect(lab_postgres.admin_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture
+async def migrated_db(postgres_url: str) -> AsyncIterator[Database]:
+    """An open Database on a fresh database with every migration applied."""
+    db = Database(postgres_url)
+    await db.open()
+    await migrate(db)
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+class PgProxy:
+    """A TCP forwarder 127.0.0.1:<port> -> the lab server that can be switched off and on."""
+
+    def __init__(self, lab: LabPostgres) -> None:
+        self.lab = lab
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def url(self, dbname: str) -> str:
+        """The URL of ``dbname`` through the proxy."""
+        return self.lab.url(dbname, port=self.port)
+
+    def url_for(self, direct_url: str) -> str:
+        """``direct_url`` (a lab database URL) rewritten to go through the proxy."""
+        return self.url(direct_url.rsplit("/", 1)[1])
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    async def start(self) -> None:
+        """Listen (again, on the same port): the database is reachable."""
+        if self._server is not None:
+            return
+        self._server = await asyncio.start_server(self._handle, HOST, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Stop listening and cut every open connection: the database is gone."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 1.0)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            up_reader, up_writer = await asyncio.open_connection(self.lab.host, self.lab.port)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers.add(up_writer)
+        for src, dst in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pipe(src, dst))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        try:
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            dst.transport.abort()
+
+
+@pytest.fixture
+async def pg_proxy(lab_postgres: LabPostgres) -> AsyncIterator[PgProxy]:
+    """A running :class:`PgProxy` to the lab server; stopped after the test."""
+    proxy = PgProxy(lab_postgres)
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        await proxy.stop()
