@@ -1,0 +1,152 @@
+"""Pytest fixtures and helpers for the lab Asterisk (lab/asterisk.sh).
+
+Register in tests/conftest.py: ``pytest_plugins = ["tests.support.lab", ...]``.
+
+- ``lab``: makes sure the lab Asterisk is up (``lab/asterisk.sh up``, once per session,
+  re-checked before every test); FAILS with the reason when it cannot be brought up.
+- ``ari_cleanup``: after the test, hangs up channels and destroys bridges the test left.
+- ``asterisk_channels()`` / ``asterisk_bridges()``: what is in Asterisk right now.
+- ``asterisk_cli(cmd)``: ``asterisk -rx`` in the lab.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+LAB_SCRIPT = REPO / "lab" / "asterisk.sh"
+ARI_URL = "http://127.0.0.1:8088/ari"
+ARI_USER = "rufbereit"
+ARI_PASSWORD = "lab&pass=1"
+STASIS_APP = "rufbereit"
+
+
+def ari_auth() -> httpx.BasicAuth:
+    return httpx.BasicAuth(ARI_USER, ARI_PASSWORD)
+
+
+def ari_client(timeout: float = 5.0) -> httpx.AsyncClient:
+    """An httpx client for the lab's ARI (base URL .../ari, lab credentials)."""
+    return httpx.AsyncClient(base_url=ARI_URL, auth=ari_auth(), timeout=timeout)
+
+
+def run_lab(*args: str, timeout: float = 600.0) -> subprocess.CompletedProcess[str]:
+    """Run lab/asterisk.sh with the given arguments; output captured, never raises."""
+    return subprocess.run(
+        [str(LAB_SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def asterisk_cli(command: str) -> str:
+    """``asterisk -rx COMMAND`` inside the lab chroot; raises if that fails."""
+    proc = run_lab("cli", command, timeout=30)
+    if proc.returncode != 0:
+        raise RuntimeError(f"lab/asterisk.sh cli {command!r} failed: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def _ari_answers() -> bool:
+    try:
+        r = httpx.get(f"{ARI_URL}/asterisk/info", auth=ari_auth(), timeout=2)
+    except httpx.HTTPError:
+        return False
+    return r.status_code == 200
+
+
+def _bring_up() -> None:
+    if os.geteuid() != 0:
+        pytest.fail("the lab Asterisk needs root (chroot, unshare, mount): run the tests as root")
+    if not LAB_SCRIPT.is_file():
+        pytest.fail(f"{LAB_SCRIPT} is missing")
+    try:
+        proc = run_lab("up")
+    except subprocess.TimeoutExpired:
+        pytest.fail("lab/asterisk.sh up did not finish within 600 s")
+    if proc.returncode != 0:
+        out = (proc.stdout + proc.stderr).strip()[-4000:]
+        pytest.fail(f"lab/asterisk.sh up failed (exit {proc.returncode}):\n{out}")
+    if not _ari_answers():
+        pytest.fail(f"lab/asterisk.sh up succeeded but ARI does not answer on {ARI_URL}")
+
+
+@pytest.fixture(scope="session")
+def _lab_session() -> None:
+    _bring_up()
+
+
+@pytest.fixture
+def lab(_lab_session: None) -> None:
+    """The lab Asterisk is up and ARI answers (re-upped if someone took it down)."""
+    if not _ari_answers():
+        _bring_up()
+
+
+async def asterisk_channels() -> list[dict[str, Any]]:
+    """All channels Asterisk has now (ARI GET /channels)."""
+    async with ari_client() as ari:
+        r = await ari.get("/channels")
+        r.raise_for_status()
+        result: list[dict[str, Any]] = r.json()
+        return result
+
+
+async def asterisk_bridges() -> list[dict[str, Any]]:
+    """All bridges Asterisk has now (ARI GET /bridges)."""
+    async with ari_client() as ari:
+        r = await ari.get("/bridges")
+        r.raise_for_status()
+        result: list[dict[str, Any]] = r.json()
+        return result
+
+
+async def stasis_app_registered(name: str = STASIS_APP) -> bool:
+    """Is an ARI application of that name connected (GET /applications/{name})?"""
+    async with ari_client() as ari:
+        r = await ari.get(f"/applications/{name}")
+        return r.status_code == 200
+
+
+async def _delete_new(before_channels: set[str], before_bridges: set[str]) -> list[str]:
+    removed: list[str] = []
+    async with ari_client() as ari:
+        for ch in (await ari.get("/channels")).json():
+            if ch["id"] not in before_channels:
+                await ari.delete(f"/channels/{ch['id']}")  # 404 if it just went away: fine
+                removed.append(f"channel {ch['name']}")
+        for br in (await ari.get("/bridges")).json():
+            if br["id"] not in before_bridges:
+                await ari.delete(f"/bridges/{br['id']}")
+                removed.append(f"bridge {br['id']} ({br.get('bridge_type', '?')})")
+    return removed
+
+
+@pytest.fixture
+async def ari_cleanup(lab: None) -> AsyncIterator[None]:
+    """After the test, hang up channels and destroy bridges that appeared during it.
+
+    Only what is new since the test started is removed, so another test run sharing the
+    lab keeps its older calls. The test's own assertions should catch leaks; this only
+    keeps one failed test from spoiling the next.
+    """
+    before_channels = {c["id"] for c in await asterisk_channels()}
+    before_bridges = {b["id"] for b in await asterisk_bridges()}
+    yield
+    await _delete_new(before_channels, before_bridges)
+
+
+@pytest.fixture(scope="session")
+def lab_log_path() -> Iterator[Path]:
+    """The lab Asterisk's messages.log (for assertions on what Asterisk logged)."""
+    lab_dir = Path(os.environ.get("RUFBEREIT_LAB_DIR", "/var/tmp/rufbereit-lab"))
+    yield lab_dir / "asterisk-root" / "var" / "log" / "asterisk" / "messages.log"

@@ -1,0 +1,484 @@
+"""sipp phones for the integration tests.
+
+- ``place_call``: the lab's caller (PJSIP endpoint ``caller``) dials an extension with sipp
+  and offers u-law audio on a local UDP port where an ``RtpEndpoint`` records every RTP
+  packet Asterisk sends (and can talk back).
+- ``run_uas`` / ``SippPhone``: a sipp UAS playing the office or an on-call phone; it
+  answers (and plays a tone), is busy, or rings forever, and counts the calls it got.
+
+Scenarios live in tests/sipp/. Everything binds to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import random
+import shutil
+import socket
+import struct
+import tempfile
+import time
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import cast
+
+with warnings.catch_warnings():  # stdlib up to 3.12; the audioop-lts package on 3.13+
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
+
+SIPP_DIR = Path(__file__).resolve().parents[1] / "sipp"
+ASTERISK_SIP = "127.0.0.1:5060"
+HOST = "127.0.0.1"
+#: SIP ports of the lab phones (pjsip.conf contacts), see docs/ARCHITECTURE.md
+PHONE_PORTS: dict[str, int] = {"office": 5072, "oncall1": 5070, "oncall2": 5071}
+#: short names for the UAS scenarios
+UAS_SCENARIOS: dict[str, str] = {
+    "answer": "uas_answer.xml",
+    "busy": "uas_busy.xml",
+    "ring": "uas_ring.xml",
+}
+SAMPLE_RATE = 8000
+FRAME_SAMPLES = 160  # 20 ms at 8 kHz
+PT_PCMU = 0
+PT_PCMA = 8
+
+
+def dbfs(rms: float) -> float:
+    """RMS of 16-bit samples as dBFS (full-scale sine = -3 dBFS); silence is -inf."""
+    return 20 * math.log10(rms / 32768) if rms > 0 else -math.inf
+
+
+def tone(freq: float = 440.0, seconds: float = 1.0, level_dbfs: float = -20.0) -> bytes:
+    """A sine tone as 16-bit little-endian PCM at 8 kHz."""
+    amp = 32768 * 10 ** (level_dbfs / 20) * math.sqrt(2)
+    n = int(seconds * SAMPLE_RATE)
+    samples = (int(amp * math.sin(2 * math.pi * freq * i / SAMPLE_RATE)) for i in range(n))
+    return struct.pack(f"<{n}h", *samples)
+
+
+def _free_port(kind: int = socket.SOCK_DGRAM, host: str = HOST) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _port_is_free(port: int, host: str = HOST) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def _free_media_base() -> int:
+    """An even port with the next one free too (RTP + RTCP), for sipp's -mp."""
+    for _ in range(200):
+        port = random.randrange(20000, 29998, 2)
+        if _port_is_free(port) and _port_is_free(port + 1):
+            return port
+    raise RuntimeError("no free UDP port pair in 20000-29999 for sipp media")
+
+
+def _sipp() -> str:
+    path = shutil.which("sipp")
+    if path is None:
+        raise RuntimeError("sipp is not installed (apt-get install sip-tester)")
+    return path
+
+
+def _read(path: Path, limit: int = 6000) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+    return text[-limit:]
+
+
+# ---------------------------------------------------------------------------- RTP
+
+
+@dataclass(frozen=True, slots=True)
+class RtpPacket:
+    at: float  # time.monotonic() on arrival
+    payload_type: int
+    seq: int
+    timestamp: int
+    pcm: bytes  # decoded 16-bit LE PCM, 8 kHz (empty for non-audio payloads, e.g. DTMF)
+
+
+class RtpEndpoint(asyncio.DatagramProtocol):
+    """A UDP socket on 127.0.0.1 that records incoming RTP and can send u-law back.
+
+    Asterisk sends to the port in our SDP; with rtp_symmetric it expects our audio from
+    the same port, so ``send_pcm`` uses this socket and the address Asterisk sends from.
+    """
+
+    def __init__(self) -> None:
+        self.packets: list[RtpPacket] = []
+        self.peer: tuple[str, int] | None = None
+        self._transport: asyncio.DatagramTransport | None = None
+        self._peer_seen = asyncio.Event()
+        self._seq = random.randrange(1 << 16)
+        self._ts = random.randrange(1 << 32)
+        self._ssrc = random.randrange(1 << 32)
+        self._marker = True
+
+    @classmethod
+    async def open(cls, port: int = 0) -> RtpEndpoint:
+        loop = asyncio.get_running_loop()
+        _, proto = await loop.create_datagram_endpoint(cls, local_addr=(HOST, port))
+        return proto
+
+    @property
+    def port(self) -> int:
+        assert self._transport is not None, "not open"
+        return int(self._transport.get_extra_info("sockname")[1])
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if len(data) < 12 or data[0] >> 6 != 2:
+            return  # not RTP (e.g. RTCP lands on port + 1, not here)
+        at = time.monotonic()
+        pt = data[1] & 0x7F
+        seq, ts = struct.unpack_from("!HI", data, 2)
+        offset = 12 + 4 * (data[0] & 0x0F)
+        if data[0] & 0x10 and len(data) >= offset + 4:  # header extension
+            offset += 4 + 4 * struct.unpack_from("!H", data, offset + 2)[0]
+        payload = data[offset:]
+        if data[0] & 0x20 and payload:  # padding
+            payload = payload[: -payload[-1]]
+        if pt == PT_PCMU:
+            pcm = audioop.ulaw2lin(payload, 2)
+        elif pt == PT_PCMA:
+            pcm = audioop.alaw2lin(payload, 2)
+        else:
+            pcm = b""
+        self.packets.append(RtpPacket(at, pt, seq, ts, pcm))
+        if self.peer is None:
+            self.peer = addr
+            self._peer_seen.set()
+
+    async def wait_for_peer(self, within: float = 10.0) -> tuple[str, int]:
+        """Wait until Asterisk has sent us RTP; returns its address."""
+        await asyncio.wait_for(self._peer_seen.wait(), within)
+        assert self.peer is not None
+        return self.peer
+
+    async def send_pcm(self, pcm: bytes, *, to: tuple[str, int] | None = None) -> None:
+        """Send 16-bit 8 kHz PCM as u-law RTP (PT 0) in 20 ms packets, paced in real time."""
+        dest = to or self.peer
+        if dest is None:
+            raise RuntimeError("no peer yet: wait_for_peer() first or pass to=")
+        assert self._transport is not None, "not open"
+        frame_bytes = FRAME_SAMPLES * 2
+        if len(pcm) % frame_bytes:
+            pcm += b"\x00" * (frame_bytes - len(pcm) % frame_bytes)
+        start = time.monotonic()
+        for i in range(0, len(pcm), frame_bytes):
+            payload = audioop.lin2ulaw(pcm[i : i + frame_bytes], 2)
+            header = struct.pack(
+                "!BBHII",
+                0x80,
+                (0x80 if self._marker else 0) | PT_PCMU,
+                self._seq,
+                self._ts,
+                self._ssrc,
+            )
+            self._marker = False
+            self._transport.sendto(header + payload, dest)
+            self._seq = (self._seq + 1) & 0xFFFF
+            self._ts = (self._ts + FRAME_SAMPLES) & 0xFFFFFFFF
+            n = i // frame_bytes + 1
+            delay = start + n * 0.020 - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+
+# ---------------------------------------------------------------------------- caller
+
+
+@dataclass(slots=True)
+class CallResult:
+    extension: str
+    returncode: int | None  # sipp's exit code: 0 = the call succeeded
+    started_at: float  # time.monotonic() just before sipp started
+    ended_at: float
+    packets: list[RtpPacket]
+    error_text: str = ""  # sipp's stderr and error log, when it failed
+    timed_out: bool = False
+    remote_hangup: bool | None = None  # True: Asterisk hung up first; None: not answered
+    rtp: RtpEndpoint | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    @property
+    def audio_packets(self) -> list[RtpPacket]:
+        return [p for p in self.packets if p.pcm]
+
+    def pcm(self) -> bytes:
+        """Everything received, decoded, in arrival order (16-bit LE, 8 kHz)."""
+        return b"".join(p.pcm for p in self.audio_packets)
+
+    def first_audio_at(self, threshold_dbfs: float = -45.0) -> float | None:
+        """Arrival time (monotonic) of the first packet louder than the threshold."""
+        for p in self.audio_packets:
+            if dbfs(audioop.rms(p.pcm, 2)) > threshold_dbfs:
+                return p.at
+        return None
+
+    def rms_dbfs(self, since: float | None = None) -> float:
+        """Level of all audio received (optionally only packets arriving after ``since``)."""
+        pcm = b"".join(p.pcm for p in self.audio_packets if since is None or p.at >= since)
+        return dbfs(audioop.rms(pcm, 2)) if pcm else -math.inf
+
+
+async def place_call(
+    extension: str,
+    *,
+    hold_s: float,
+    caller_number: str = "+4989123456",
+    timeout: float,  # noqa: ASYNC109 - sipp is killed after it; part of the API
+    wait_for_hangup: bool = False,
+    during: Callable[[RtpEndpoint], Awaitable[None]] | None = None,
+) -> CallResult:
+    """Call ``extension`` from the lab's caller phone and record the audio it hears.
+
+    The caller holds the call ``hold_s`` seconds after the answer, then hangs up; if
+    Asterisk hangs up first, that is fine too (see ``CallResult.remote_hangup``). With
+    ``wait_for_hangup=True`` the caller never hangs up: Asterisk must end the call within
+    ``hold_s`` seconds of answering, else the call fails. ``during`` runs while the call
+    is up (e.g. to talk: ``await rtp.wait_for_peer(5); await rtp.send_pcm(...)``) and is
+    cancelled when sipp exits. sipp is killed after ``timeout`` seconds.
+    """
+    scenario = SIPP_DIR / ("uac_wait_bye.xml" if wait_for_hangup else "uac_call.xml")
+    rtp = await RtpEndpoint.open()
+    workdir = Path(tempfile.mkdtemp(prefix="rufbereit-call-"))
+    log_file, err_file = workdir / "call.log", workdir / "errors.log"
+    args = [
+        ASTERISK_SIP, "-s", extension, "-m", "1",
+        "-i", HOST, "-p", str(_free_port()), "-cp", str(_free_port(host="0.0.0.0")),
+        "-mi", HOST,
+        "-set", "rtp_port", str(rtp.port), "-set", "caller_number", caller_number,
+        "-recv_timeout", str(max(1, round(hold_s * 1000))),
+        "-trace_err", "-error_file", str(err_file),
+        "-trace_logs", "-log_file", str(log_file),
+        "-nostdin",
+        "-sf", str(scenario),  # last: sipp parses the scenario when it reads -sf
+    ]  # fmt: skip
+    helper: asyncio.Task[None] | None = None
+    timed_out = False
+    started_at = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        _sipp(), *args, cwd=workdir, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        if during is not None:
+            helper = asyncio.create_task(during(rtp))
+        try:
+            _, stderr = await asyncio.wait_for(proc.communicate(), timeout)
+        except TimeoutError:
+            timed_out = True
+            stderr = b""
+        ended_at = time.monotonic()
+    finally:
+        await _stop(proc)
+        if helper is not None:
+            helper.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await helper
+        rtp.close()
+    log = _read(log_file)
+    error_text = ""
+    if timed_out or proc.returncode != 0:
+        error_text = "\n".join(
+            t for t in (
+                f"sipp did not finish within {timeout} s (killed)" if timed_out else
+                f"sipp exit code {proc.returncode}",
+                stderr.decode(errors="replace").strip()[-3000:],
+                _read(err_file).strip(),
+            ) if t
+        )  # fmt: skip
+    shutil.rmtree(workdir, ignore_errors=True)
+    return CallResult(
+        extension=extension,
+        returncode=proc.returncode,
+        started_at=started_at,
+        ended_at=ended_at,
+        packets=rtp.packets,
+        error_text=error_text,
+        timed_out=timed_out,
+        remote_hangup=True if "hangup=remote" in log else False if "hangup=caller" in log else None,
+        rtp=rtp,
+    )
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.terminate()
+    try:
+        await asyncio.wait_for(proc.wait(), 3)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+
+
+# ---------------------------------------------------------------------------- phones
+
+
+class SippPhone:
+    """A sipp UAS on 127.0.0.1:``port`` playing a lab phone; use as ``async with``.
+
+    ``scenario``: "answer" (180, 200 OK, plays ``audio`` in a loop, waits for BYE),
+    "busy" (486) or "ring" (180, never answers), or a file name in tests/sipp/.
+    ``hangup_after_s``: with "answer", the phone hangs up itself this long after answering.
+    """
+
+    def __init__(
+        self,
+        phone: str | int = "office",
+        scenario: str = "answer",
+        *,
+        audio: bytes | None = None,
+        hangup_after_s: float | None = None,
+    ) -> None:
+        if isinstance(phone, int):
+            self.name, self.port = str(phone), phone
+        else:
+            self.name, self.port = phone, PHONE_PORTS[phone]
+        self.scenario = SIPP_DIR / UAS_SCENARIOS.get(scenario, scenario)
+        if not self.scenario.is_file():
+            raise FileNotFoundError(self.scenario)
+        self.audio = tone(440.0, 1.0, -20.0) if audio is None else audio
+        self.hangup_after_s = hangup_after_s
+        self.workdir: Path | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._log: str = ""
+        self._errors: str = ""
+
+    async def __aenter__(self) -> SippPhone:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        if not _port_is_free(self.port):
+            raise RuntimeError(f"phone {self.name}: UDP 127.0.0.1:{self.port} is already in use")
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"rufbereit-{self.name}-"))
+        (self.workdir / "audio.ulaw").write_bytes(audioop.lin2ulaw(self.audio, 2))
+        args = [
+            "-i", HOST, "-p", str(self.port), "-cp", str(_free_port(host="0.0.0.0")),
+            "-mi", HOST, "-mp", str(_free_media_base()),
+            "-trace_err", "-error_file", str(self.workdir / "errors.log"),
+            "-trace_logs", "-log_file", str(self.workdir / "calls.log"),
+            "-nostdin",
+        ]  # fmt: skip
+        if self.hangup_after_s is not None:
+            args += ["-recv_timeout", str(max(1, round(self.hangup_after_s * 1000)))]
+        self._proc = await asyncio.create_subprocess_exec(
+            _sipp(), *args, "-sf", str(self.scenario), cwd=self.workdir,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 5
+        while _port_is_free(self.port):  # until sipp has bound its SIP port
+            if self._proc.returncode is not None or time.monotonic() > deadline:
+                await _stop(self._proc)
+                assert self._proc.stderr is not None
+                err = (await self._proc.stderr.read()).decode(errors="replace")
+                raise RuntimeError(f"phone {self.name}: sipp did not start: {err.strip()}")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        if self._proc is not None:
+            await _stop(self._proc)
+        if self.workdir is not None:
+            self._log = _read(self.workdir / "calls.log", 100_000)
+            self._errors = _read(self.workdir / "errors.log")
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def _lines(self) -> list[str]:
+        text = _read(self.workdir / "calls.log", 100_000) if self.workdir else self._log
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    @property
+    def calls(self) -> int:
+        """INVITEs received (new calls)."""
+        return self._lines().count("invite")
+
+    @property
+    def answered(self) -> int:
+        return self._lines().count("answered")
+
+    @property
+    def ended(self) -> int:
+        """Answered calls that are over (either side hung up)."""
+        return sum(1 for line in self._lines() if line.startswith("hangup="))
+
+    @property
+    def cancelled(self) -> int:
+        return self._lines().count("cancelled")
+
+    @property
+    def errors(self) -> str:
+        """sipp's error log: unexpected messages, failed calls."""
+        return _read(self.workdir / "errors.log") if self.workdir else self._errors
+
+    async def wait_for(self, what: str = "calls", n: int = 1, within: float = 10.0) -> None:
+        """Wait until ``calls``/``answered``/``ended``/``cancelled`` reaches ``n``."""
+        deadline = time.monotonic() + within
+        while getattr(self, what) < n:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"phone {self.name}: {what}={getattr(self, what)} < {n}")
+            await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def run_uas(
+    phone: str | int = "office",
+    scenario: str = "answer",
+    *,
+    audio: bytes | None = None,
+    hangup_after_s: float | None = None,
+) -> AsyncIterator[SippPhone]:
+    """``async with run_uas("office") as office: ...; assert office.calls == 1``"""
+    async with SippPhone(phone, scenario, audio=audio, hangup_after_s=hangup_after_s) as p:
+        yield p
+
+
+__all__ = [
+    "PHONE_PORTS",
+    "CallResult",
+    "RtpEndpoint",
+    "RtpPacket",
+    "SippPhone",
+    "dbfs",
+    "place_call",
+    "run_uas",
+    "tone",
+]
