@@ -1,0 +1,237 @@
+"""English date and time expressions -> ISO 8601 local datetimes (a smaller rule set).
+
+today/tomorrow/the day after tomorrow/tonight, weekdays ("next tuesday",
+"monday next week"), "next week", "the 27th (of november)", "november 27th",
+"10 am", "at 3 pm", "10:30", "half past eight", "quarter to nine", "ten past
+five", "eight thirty", "noon", parts of the day, "in two hours".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+
+from .datetime_resolve import ClockTime, Piece, date_of_month, monday_of_week, next_weekday, resolve
+from .entity import (
+    BusinessHours,
+    Entity,
+    is_open_function,
+    lower_same_length,
+    make_entity,
+    words,
+)
+from .numbers import text2num
+
+EXTRACTOR = "rufbereit.datetime_en"
+
+WEEKDAYS = {
+    d: i for i, d in enumerate(words("monday tuesday wednesday thursday friday saturday sunday"))
+}
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        words(
+            "january february march april may june july august september october november december"
+        )
+    )
+}
+MONTHS.update({m[:3]: v for m, v in list(MONTHS.items())} | {"sept": 9})
+_UNITS = words("one two three four five six seven eight nine")
+_SMALL = [*_UNITS, "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+          "seventeen", "eighteen", "nineteen"]  # fmt: skip
+_TENS = ["twenty", "thirty", "forty", "fifty"]
+NUMBERS: dict[str, int] = {w: text2num(w, "en") for w in [*_SMALL, *_TENS]}
+NUMBERS.update({f"{t}{sep}{u}": text2num(f"{t} {u}", "en")
+                for t in _TENS for u in _UNITS for sep in ("-", " ")})  # fmt: skip
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fifth": 5, "eighth": 8, "ninth": 9,
+             "twelfth": 12, "twentieth": 20, "thirtieth": 30}  # fmt: skip
+
+
+def _alt(words: list[str] | dict[str, int]) -> str:
+    return "(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + ")"
+
+
+def _num(word: str) -> int:
+    return int(word) if word.isdigit() else NUMBERS[word.replace("-", " ").replace("  ", " ")]
+
+
+def _ordinal(word: str) -> int | None:
+    m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?", word)
+    if m:
+        return int(m.group(1))
+    if word in _ORDINALS:
+        return _ORDINALS[word]
+    if word.endswith("th") and word[:-2] in NUMBERS:
+        return NUMBERS[word[:-2]]
+    for prefix, tens in (("twenty", 20), ("thirty", 30)):
+        rest = word[len(prefix) :].strip(" -")
+        if word.startswith(prefix) and rest:
+            unit = _ordinal(rest)
+            return None if unit is None or unit > 9 else tens + unit
+    return None
+
+
+_H = rf"(?:{_alt([w for w, v in NUMBERS.items() if v <= 12])}|1[0-2]|0?\d|1\d|2[0-3])"
+_M = rf"(?:{_alt([w for w, v in NUMBERS.items() if v >= 10])}|[0-5]\d)"
+_ORD_WORD = r"(?:\d{1,2}(?:st|nd|rd|th)|(?:twenty|thirty)?[ -]?(?:first|second|third|fourth|" \
+    r"fifth|sixth|seventh|eighth|ninth)|(?:ten|eleven|twelf|thirteen|fourteen|fifteen|" \
+    r"sixteen|seventeen|eighteen|nineteen|twentie|thirtie)th)"  # fmt: skip
+_MER = r"(?:\s*(?P<mer>a\.?m\.?|p\.?m\.?)(?![\w]))"
+_NEXT = r"(?:next|this|coming|the coming)"
+GAP = re.compile(r"^(?:[\s,]|\b(?:at|on|the|around|about|in|of|uh|um)\b)*$")
+
+Handler = Callable[[re.Match[str], date], Piece | None]
+_RULES: list[tuple[re.Pattern[str], Handler]] = []
+
+
+def _rule(pattern: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _RULES.append((re.compile(pattern), fn))
+        return fn
+
+    return register
+
+
+def _clock(m: re.Match[str], hour: int, minute: int) -> Piece | None:
+    mer = (m.groupdict().get("mer") or "").replace(".", "")
+    if mer and not 1 <= hour <= 12:
+        return None
+    if mer:
+        hour = hour % 12 + (12 if mer == "pm" else 0)
+    if not (0 <= hour <= 23 and 0 <= minute < 60):
+        return None
+    return Piece(m.start(), m.end(), clock=ClockTime(hour, minute, not mer and 1 <= hour <= 12))
+
+
+@_rule(rf"\b(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d){_MER}?")
+def _digital(m: re.Match[str], _: date) -> Piece | None:
+    return _clock(m, int(m.group("h")), int(m.group("m")))
+
+
+@_rule(
+    rf"\b(?P<h>{_H}){_MER}|(?<=\bat )(?P<h2>{_H})(?:\s+o'?clock)?\b(?!:)"
+    rf"|\b(?P<h3>{_H})\s+o'?clock\b"
+)
+def _hour(m: re.Match[str], _: date) -> Piece | None:
+    return _clock(m, _num(m.group("h") or m.group("h2") or m.group("h3")), 0)
+
+
+@_rule(rf"(?<=\bat )(?P<h>{_H})\s+(?P<m>{_M})\b{_MER}?")
+def _h_m(m: re.Match[str], _: date) -> Piece | None:
+    return _clock(m, _num(m.group("h")), _num(m.group("m")))
+
+
+@_rule(rf"\b(?P<q>half|quarter|(?P<mn>{_M}|five|\d)(?:\s+minutes)?)\s+(?P<dir>past|after|to|before)"
+       rf"\s+(?P<h>{_H})\b{_MER}?")  # fmt: skip
+def _past_to(m: re.Match[str], _: date) -> Piece | None:
+    q = m.group("q")
+    minutes = 30 if q == "half" else 15 if q == "quarter" else _num(m.group("mn"))
+    hour = _num(m.group("h"))
+    if m.group("dir") in ("past", "after"):
+        return _clock(m, hour, minutes)
+    before = hour - 1 if hour >= 2 else 12
+    return _clock(m, before, 60 - minutes)
+
+
+@_rule(r"\b(?:noon|midday|midnight)\b")
+def _noon(m: re.Match[str], _: date) -> Piece | None:
+    return Piece(
+        m.start(), m.end(), clock=ClockTime(0 if m.group(0) == "midnight" else 12, 0, False)
+    )
+
+
+_PARTS = {"morning": "forenoon", "afternoon": "afternoon", "evening": "evening",
+          "night": "night", "tonight": "evening"}  # fmt: skip
+
+
+@_rule(r"(?<!\bgood )\b(?:morning|afternoon|evening|night|tonight)\b")
+def _part(m: re.Match[str], today: date) -> Piece | None:
+    word = m.group(0)
+    if word == "tonight":
+        return Piece(m.start(), m.end(), day=today, part="evening")
+    return Piece(m.start(), m.end(), part=_PARTS[word])
+
+
+@_rule(r"\b(?:the\s+)?day\s+after\s+tomorrow\b|\btoday\b|\btomorrow\b")
+def _relative_day(m: re.Match[str], today: date) -> Piece | None:
+    word = m.group(0)
+    offset = 0 if word == "today" else 2 if "after" in word else 1
+    return Piece(m.start(), m.end(), day=today + timedelta(days=offset))
+
+
+@_rule(rf"\b(?:(?P<mod>{_NEXT})\s+)?(?P<wd>{_alt(WEEKDAYS)})s?\b(?P<nw>\s+next\s+week)?"
+       rf"|\bnext\s+week\s+(?:on\s+)?(?P<wd2>{_alt(WEEKDAYS)})\b")  # fmt: skip
+def _weekday(m: re.Match[str], today: date) -> Piece | None:
+    wd = WEEKDAYS[m.group("wd") or m.group("wd2")]
+    if m.group("nw") or m.group("wd2"):
+        return Piece(m.start(), m.end(), day=monday_of_week(today, 1) + timedelta(days=wd))
+    allow_today = (m.group("mod") or "") == "this"
+    day = next_weekday(today, wd, allow_today=allow_today)
+    return Piece(m.start(), m.end(), day=day, day_grain="weekday")
+
+
+@_rule(r"\b(?P<mod>next|this|the following)\s+week\b")
+def _week(m: re.Match[str], today: date) -> Piece | None:
+    day = today if m.group("mod") == "this" else monday_of_week(today, 1)
+    return Piece(m.start(), m.end(), day=day, day_grain="week")
+
+
+@_rule(rf"\b(?:the\s+)?(?P<d>{_ORD_WORD})(?:\s+of\s+(?P<mon>{_alt(MONTHS)}))?\b"
+       rf"|\b(?P<mon2>{_alt(MONTHS)})\.?\s+(?:the\s+)?(?P<d2>{_ORD_WORD}|\d{{1,2}})\b"
+       rf"|\b(?P<d3>\d{{1,2}})\s+(?P<mon3>{_alt(MONTHS)})\b")  # fmt: skip
+def _date(m: re.Match[str], today: date) -> Piece | None:
+    day = _ordinal(m.group("d") or m.group("d2") or m.group("d3") or "")
+    mon = m.group("mon") or m.group("mon2") or m.group("mon3")
+    said = m.group("d")
+    before = m.string[: m.start()].rstrip().rsplit(" ", 1)[-1]
+    if said and not mon and not said[0].isdigit() and before not in ("on", *WEEKDAYS):
+        return None  # "the third one" is no date; "on the third", "friday the third" are
+    if day is None or not 1 <= day <= 31:
+        return None
+    found = date_of_month(today, day, MONTHS[mon] if mon else None, None)
+    return None if found is None else Piece(m.start(), m.end(), day=found)
+
+
+_AMOUNT = {"an": 1.0, "a": 1.0, "one": 1.0, "half an": 0.5, "a half": 0.5, "a couple of": 2.0}
+
+
+@_rule(rf"\bin\s+(?P<n>{_alt(list(_AMOUNT))}|{_alt(NUMBERS)}|\d+)\s+"
+       r"(?P<u>minutes?|hours?|days?|weeks?)\b")  # fmt: skip
+def _relative(m: re.Match[str], today: date) -> Piece | None:
+    n = m.group("n")
+    amount = _AMOUNT[n] if n in _AMOUNT else float(_num(n))
+    unit = m.group("u").rstrip("s")
+    if unit in ("day", "week"):
+        return Piece(
+            m.start(), m.end(), day=today + timedelta(days=amount * (7 if unit == "week" else 1))
+        )
+    return Piece(
+        m.start(), m.end(), offset=timedelta(minutes=amount * (60 if unit == "hour" else 1))
+    )
+
+
+def _pieces(lower: str, today: date) -> Iterator[Piece]:
+    for pattern, handler in _RULES:
+        for m in pattern.finditer(lower):
+            try:
+                piece = handler(m, today)
+            except (KeyError, ValueError):
+                continue
+            if piece is not None:
+                yield piece
+
+
+def extract_datetimes_en(
+    text: str, now: datetime, business_hours: BusinessHours = None
+) -> list[Entity]:
+    """English time expressions in ``text``; ``now`` must be aware, in the business time zone."""
+    lower = lower_same_length(text)
+    entities = []
+    pieces = list(_pieces(lower, now.date()))
+    for r in resolve(pieces, lower, now, is_open_function(business_hours), GAP):
+        info = {"grain": r.grain, **r.extra}
+        entities.append(
+            make_entity("time", r.value.isoformat(), text, r.start, r.end, EXTRACTOR, **info)
+        )
+    return entities
