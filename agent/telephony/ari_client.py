@@ -302,10 +302,10 @@ class AriClient(AriRest):
                 self._spawn(functools.partial(handler, event), _name(handler), extra)
         if isinstance(event, ApplicationReplaced):
             log.error(
-                "another client registered our Stasis app; reconnecting to take it back",
+                "another client registered our Stasis app; no events until it lets go",
                 extra={"app": self.app},
             )
-            self._spawn(self.events_socket.drop, "drop-replaced-socket", extra)
+            self.events_socket.replaced()
 
 
 def _wants(key: type[Any] | str, event: AriEvent) -> bool:

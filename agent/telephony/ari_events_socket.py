@@ -9,6 +9,8 @@ After every (re)connect the app's registration is checked with
 quickly can leave the app unregistered (Asterisk unregisters it when it cleans
 up the old socket, even after the new one registered). While connected, a
 periodic check does the same. An unregistered app means: close and reconnect.
+If another client takes the app over (ApplicationReplaced), we stay passive until
+the app is unregistered again, then reconnect.
 Reconnects back off exponentially with jitter, up to ``max_backoff_s``.
 """
 
@@ -143,6 +145,15 @@ class EventSocket:
         if self._ws is not None:
             self._ws.transport.abort()
 
+    def replaced(self) -> None:
+        """Another client registered our app (ApplicationReplaced): this socket gets no
+        more events. Stay passive, since taking the app back would make two agents steal
+        each other's calls; the periodic check reconnects once the app is free again."""
+        if self.connected:
+            self.connected = False
+            self._set_error("another client registered the app (ApplicationReplaced)")
+            self._on_down()
+
     async def drop(self) -> None:
         """Close the socket cleanly; the run loop reconnects after its backoff."""
         if self._ws is not None:
@@ -150,7 +161,11 @@ class EventSocket:
 
     async def run(self) -> None:
         while True:
-            up_since = await self._connect_once()
+            try:
+                up_since = await self._connect_once()
+            except Exception:  # a bug must not end the socket's life: log, back off, retry
+                log.exception("ARI events socket: unexpected error")
+                up_since = None
             if up_since is not None and time.monotonic() - up_since >= self._stable_after_s:
                 self.backoff.reset()
             delay = self.backoff.next_delay()
@@ -178,6 +193,7 @@ class EventSocket:
             return await connect(
                 self._url,
                 open_timeout=self._open_timeout_s,
+                close_timeout=2.0,
                 proxy=None,
                 compression=None,
                 max_size=16 * 2**20,

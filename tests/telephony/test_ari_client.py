@@ -420,9 +420,18 @@ async def test_app_unregistered_later_is_noticed_and_fixed(
     await eventually(lambda: client.connected and client.events_socket.connects >= 2)
 
 
-async def test_application_replaced_drops_and_reconnects(fake: FakeAri, client: AriClient) -> None:
+async def test_application_replaced_waits_passively_until_app_is_free(
+    fake: FakeAri, client: AriClient
+) -> None:
     await fake.send(event("ApplicationReplaced"))
-    await eventually(lambda: client.events_socket.connects == 2 and client.connected)
+    await eventually(lambda: not client.connected)
+    assert "ApplicationReplaced" in client.events_socket.last_error
+    await asyncio.sleep(0.5)  # the other client still holds the app: no fight over it
+    assert len(fake.ws_attempts) == 1
+    fake.unregistered = True  # the other client left
+    await eventually(lambda: len(fake.ws_attempts) >= 2)
+    fake.unregistered = False
+    await eventually(lambda: client.connected and client.events_socket.connects >= 2)
 
 
 def test_backoff_doubles_with_jitter_and_caps() -> None:
