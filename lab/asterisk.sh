@@ -290,9 +290,11 @@ up() {
         if ((${#CHANGED[@]})); then
             prepare_runtime
             reload_changed
+            pid=$(asterisk_pid) || die "asterisk is not running after the reload"
+        else
+            say "asterisk already running (pid $pid), config unchanged"
         fi
         ari_ok || wait_ready "$pid"
-        say "asterisk already running (pid $pid), config up to date"
         return 0
     fi
     prepare_runtime
@@ -352,8 +354,7 @@ status() {
     if pid=$(asterisk_pid); then
         echo "asterisk: running (pid $pid, root $ROOT)"
         if ari_ok; then echo "ari: answers on $ARI_URL (user $ARI_USER)"; else echo "ari: NOT answering"; fi
-        rx 'core show uptime' | sed 's/^/  /'
-        rx 'core show channels count' | sed 's/^/  /'
+        printf '%s\n' "$(rx 'core show uptime')" "$(rx 'core show channels count')" | sed 's/^/  /'
         return 0
     fi
     echo "asterisk: not running"
@@ -366,7 +367,9 @@ cli() {
     need_root
     [[ $# -ge 1 ]] || die "usage: $0 cli \"<asterisk command>\""
     asterisk_pid >/dev/null || die "asterisk is not running (run: $0 up)"
-    rx "$*"
+    local out
+    out=$(rx "$*")
+    printf '%s\n' "$out"
 }
 
 logs() {
