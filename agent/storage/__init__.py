@@ -2,8 +2,7 @@
 
 Wiring in the app::
 
-    db = Database(settings.database.url)          # never blocks; the DB may be down
-    await db.open()
+    db = Database(settings.database.url)          # opens lazily, never blocks; the DB may be down
     call_log = CallLog(db, settings.database.spool_dir)
     await call_log.start()                         # migrates if reachable; raises SchemaTooNew
     ...
@@ -16,24 +15,31 @@ from .call_records import (
     CallAnswered,
     CallEnded,
     CallEvent,
-    CallEventRecord,
+    CallEventRow,
     CallOp,
-    CallRecord,
+    CallRow,
     CallStarted,
 )
 from .database import Database, DatabaseUnavailable, redact_url
-from .migrations import Migration, MigrationError, SchemaTooNew, load_migrations, migrate
+from .migrations import (
+    Migration,
+    MigrationError,
+    SchemaTooNew,
+    load_migrations,
+    migrate,
+    pending_migrations,
+)
 from .spool import SpoolError
 
 __all__ = [
     "CallAnswered",
     "CallEnded",
     "CallEvent",
-    "CallEventRecord",
+    "CallEventRow",
     "CallLog",
     "CallLogStats",
     "CallOp",
-    "CallRecord",
+    "CallRow",
     "CallStarted",
     "Database",
     "DatabaseUnavailable",
@@ -43,5 +49,6 @@ __all__ = [
     "SpoolError",
     "load_migrations",
     "migrate",
+    "pending_migrations",
     "redact_url",
 ]

@@ -37,9 +37,9 @@ from .call_records import (
     CallAnswered,
     CallEnded,
     CallEvent,
-    CallEventRecord,
+    CallEventRow,
     CallOp,
-    CallRecord,
+    CallRow,
     CallStarted,
     apply,
     call_from_row,
@@ -264,9 +264,7 @@ class CallLog:
             return
         self.stats.spooled += 1
         if not self._spooling:
-            self._set_spooling(True)
-        else:
-            self._wake.set()
+            self._set_spooling(True)  # wakes the replayer; later appends leave its back-off be
 
     async def _reject(self, op: CallOp, reason: str) -> None:
         self.stats.rejected += 1
@@ -299,6 +297,7 @@ class CallLog:
             async with (
                 asyncio.timeout(self._write_timeout),
                 self._db.connection(wait=self._write_timeout) as conn,
+                conn.pipeline(),
                 conn.transaction(),
             ):
                 await apply(conn, op)
@@ -445,7 +444,7 @@ class CallLog:
 
     # -- reading -----------------------------------------------------------------------
 
-    async def get_call(self, call_id: uuid.UUID) -> CallRecord | None:
+    async def get_call(self, call_id: uuid.UUID) -> CallRow | None:
         """The call as stored in the database (spooled records not yet replayed are not
         included). Raises :class:`DatabaseUnavailable`."""
         async with self._db.connection() as conn:
@@ -453,14 +452,14 @@ class CallLog:
             row = await cur.fetchone()
         return call_from_row(row) if row is not None else None
 
-    async def recent_calls(self, limit: int = 20) -> list[CallRecord]:
+    async def recent_calls(self, limit: int = 20) -> list[CallRow]:
         """The newest calls first. Raises :class:`DatabaseUnavailable`."""
         async with self._db.connection() as conn:
             cur = await conn.execute(SELECT_RECENT, (limit,))
             rows = await cur.fetchall()
         return [call_from_row(r) for r in rows]
 
-    async def events(self, call_id: uuid.UUID) -> list[CallEventRecord]:
+    async def events(self, call_id: uuid.UUID) -> list[CallEventRow]:
         """A call's events in time order. Raises :class:`DatabaseUnavailable`."""
         async with self._db.connection() as conn:
             cur = await conn.execute(SELECT_EVENTS, (call_id,))

@@ -1,7 +1,7 @@
 """What the call log records, and how each record is written to PostgreSQL.
 
 Four write operations (``CallStarted``, ``CallAnswered``, ``CallEvent``, ``CallEnded``)
-and two read records (``CallRecord``, ``CallEventRecord``). Every write is idempotent
+and two read rows (``CallRow``, ``CallEventRow``, typed dicts). Every write is idempotent
 and order-tolerant, so a spool replay after a crash can repeat any of them safely:
 
 * the call row is upserted by its id (created by whichever operation comes first);
@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypedDict, cast
 
 from psycopg.types.json import Jsonb
 
@@ -250,8 +251,9 @@ async def apply(conn: Connection, op: CallOp) -> None:
 # -- reading -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CallRecord:
+class CallRow(TypedDict):
+    """A call as stored (a dict, so it prints and serialises as JSON easily)."""
+
     id: uuid.UUID
     channel_id: str | None
     caller_number: str | None
@@ -267,8 +269,9 @@ class CallRecord:
     hangup_cause: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class CallEventRecord:
+class CallEventRow(TypedDict):
+    """One event of a call as stored."""
+
     id: int
     event_id: uuid.UUID
     call_id: uuid.UUID
@@ -282,17 +285,20 @@ CALL_COLUMNS = (
     "answered_at, ended_at, duration_s, talk_s, outcome, hangup_cause"
 )
 EVENT_COLUMNS = "id, event_id, call_id, at, kind, data"
+_CALL_KEYS = [c.strip() for c in CALL_COLUMNS.split(",")]
+_EVENT_KEYS = [c.strip() for c in EVENT_COLUMNS.split(",")]
 
 
-def call_from_row(row: tuple[Any, ...]) -> CallRecord:
-    values = list(row)
-    for i in (9, 10):  # numeric -> float
-        values[i] = float(values[i]) if values[i] is not None else None
-    return CallRecord(*values)
+def call_from_row(row: Sequence[Any]) -> CallRow:
+    values = dict(zip(_CALL_KEYS, row, strict=True))
+    for key in ("duration_s", "talk_s"):  # numeric -> float
+        if values[key] is not None:
+            values[key] = float(values[key])
+    return cast(CallRow, values)
 
 
-def event_from_row(row: tuple[Any, ...]) -> CallEventRecord:
-    return CallEventRecord(*row)
+def event_from_row(row: Sequence[Any]) -> CallEventRow:
+    return cast(CallEventRow, dict(zip(_EVENT_KEYS, row, strict=True)))
 
 
 SELECT_CALL = f"SELECT {CALL_COLUMNS} FROM calls WHERE id = %s"

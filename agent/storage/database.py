@@ -67,7 +67,8 @@ def is_unavailable_error(exc: BaseException) -> bool:
 
 
 class Database:
-    """A lazily connecting pool. ``open()`` returns at once; use ``connection()``."""
+    """A lazily connecting pool: ``open()`` (or the first use) returns at once; the
+    connections are made in the background. Use ``connection()``; ``close()`` at the end."""
 
     def __init__(
         self,
@@ -90,6 +91,7 @@ class Database:
         self._probe_timeout = probe_timeout
         self._name = name
         self._pool: psycopg_pool.AsyncConnectionPool[Connection] | None = None
+        self._closed = False
         self._in_use = 0
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -114,11 +116,14 @@ class Database:
         """Start the pool; connections are made in the background (never blocks)."""
         if self._pool is not None:
             return
+        if self._closed:
+            raise DatabaseUnavailable(f"database {self.display_url}: closed")
         self._pool = self._new_pool()
         await self._pool.open(wait=False)
         log.info("database pool opened", extra={"database": self.display_url})
 
     async def close(self) -> None:
+        self._closed = True
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close(timeout=5.0)
@@ -134,6 +139,12 @@ class Database:
     @property
     def is_open(self) -> bool:
         return self._pool is not None
+
+    async def _opened_pool(self) -> psycopg_pool.AsyncConnectionPool[Connection]:
+        if self._pool is None:
+            await self.open()
+        assert self._pool is not None
+        return self._pool
 
     # -- use ---------------------------------------------------------------------------
 
@@ -158,9 +169,7 @@ class Database:
         (default ``acquire_timeout``) or when the server goes away while it is used.
         Other database errors (bad data, SQL errors) pass through unchanged.
         """
-        pool = self._pool
-        if pool is None:
-            raise DatabaseUnavailable(f"database {self.display_url}: pool is not open")
+        pool = await self._opened_pool()
         self._in_use += 1
         try:
             async with pool.connection(timeout=wait) as conn:
@@ -181,9 +190,19 @@ class Database:
         connection works, the pool is stuck in its reconnect back-off (which grows up to
         minutes after a long outage): it is replaced so recovery is immediate.
         """
-        if self._pool is None:
+        if self._closed:
             return False
+        pool = await self._opened_pool()
         idle_pool = self._in_use == 0
+        stats = pool.get_stats()
+        if idle_pool and not stats.get("pool_available", 0):
+            # Nothing to borrow (the pool is connecting or backing off): ask the server
+            # directly, so a refused connection answers at once.
+            if not await self._probe_direct():
+                return False
+            if stats.get("connections_errors", 0):
+                # It answers, but this pool has failed to connect: it is backing off.
+                await self._renew_pool()
         try:
             async with self.connection(wait=self._probe_timeout) as conn:
                 await conn.execute("SELECT 1")
@@ -197,7 +216,7 @@ class Database:
                 return False
         if not await self._probe_direct():
             return False
-        if idle_pool and self._pool is not None:
+        if idle_pool and self._pool is pool:
             await self._renew_pool()
         return True
 

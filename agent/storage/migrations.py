@@ -178,6 +178,30 @@ def _is_sql_error(exc: BaseException) -> bool:
     )
 
 
+async def pending_migrations(
+    db: Database, migrations: Sequence[Migration] | None = None
+) -> list[Migration]:
+    """The known migrations not yet applied to the database (read-only; for the doctor).
+
+    Raises :class:`SchemaTooNew` like :func:`migrate` would.
+    """
+    known = list(migrations) if migrations is not None else load_migrations()
+    async with db.connection() as conn:
+        cur = await conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        row = await cur.fetchone()
+        applied: set[int] = set()
+        if row is not None and row[0]:
+            cur = await conn.execute("SELECT version FROM schema_migrations")
+            applied = {int(r[0]) for r in await cur.fetchall()}
+    newest_known = known[-1].version if known else 0
+    if max(applied, default=0) > newest_known:
+        raise SchemaTooNew(
+            f"the database {db.display_url} has schema version {max(applied)}, but this "
+            f"rufbereit knows versions up to {newest_known} only: it was used by a newer rufbereit"
+        )
+    return [m for m in known if m.version not in applied]
+
+
 async def schema_version(db: Database) -> int:
     """The newest migration applied to the database (0 if none)."""
     async with db.connection() as conn:

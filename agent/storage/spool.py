@@ -91,7 +91,7 @@ class Spool:
 
     def _open_sync(self) -> None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # caller data
             fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise SpoolError(
@@ -246,11 +246,7 @@ class Spool:
 
     def _quarantine_sync(self, segment: Path, lines: list[bytes]) -> Path:
         target = self.directory / f"quarantine-{segment.stem}.jsonl"
-        with open(target, "ab") as f:
-            for raw in lines:
-                f.write(raw + b"\n")
-            f.flush()
-            os.fsync(f.fileno())
+        self._append_file_sync(target, b"".join(raw + b"\n" for raw in lines))
         return target
 
     async def remove(self, segment: Path) -> None:
@@ -275,7 +271,11 @@ class Spool:
 
     @staticmethod
     def _append_file_sync(path: Path, data: bytes) -> None:
-        with open(path, "ab") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)

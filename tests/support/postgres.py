@@ -1,7 +1,7 @@
 """Pytest fixtures for the real lab PostgreSQL (lab/postgres.sh, 127.0.0.1:5433).
 
 * ``lab_postgres`` (session): makes sure the lab cluster runs; FAILS with the reason if not.
-* ``postgres_url`` (function): a fresh, empty database of its own, dropped afterwards.
+* ``pg_database`` (function): a fresh, empty database of its own, dropped afterwards.
 * ``migrated_db`` (function): an open :class:`agent.storage.Database` on a fresh database
   with all migrations applied.
 * ``pg_proxy`` (function): a TCP proxy to the lab server whose ``stop()``/``start()``
@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 LAB_SCRIPT = REPO / "lab" / "postgres.sh"
 HOST = "127.0.0.1"
 PORT = 5433
-_FIXTURES = {"lab_postgres", "postgres_url", "migrated_db", "pg_proxy"}
+_FIXTURES = {"lab_postgres", "pg_database", "migrated_db", "pg_proxy"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ def lab_postgres() -> LabPostgres:
 
 
 @pytest.fixture
-def postgres_url(lab_postgres: LabPostgres) -> Iterator[str]:
+def pg_database(lab_postgres: LabPostgres) -> Iterator[str]:
     """URL of a new empty database (from template0), dropped after the test."""
     name = f"test_{uuid.uuid4().hex[:20]}"
     with psycopg.connect(lab_postgres.admin_url, autocommit=True) as conn:
@@ -99,9 +99,9 @@ def postgres_url(lab_postgres: LabPostgres) -> Iterator[str]:
 
 
 @pytest.fixture
-async def migrated_db(postgres_url: str) -> AsyncIterator[Database]:
+async def migrated_db(pg_database: str) -> AsyncIterator[Database]:
     """An open Database on a fresh database with every migration applied."""
-    db = Database(postgres_url)
+    db = Database(pg_database)
     await db.open()
     await migrate(db)
     try:
