@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import statistics
 import time
 import uuid
@@ -271,7 +272,10 @@ async def test_eof_ends_events(server: AudioSocketServer) -> None:
     assert session.closed
 
 
-async def test_bad_frames_are_dropped_not_fatal(server: AudioSocketServer) -> None:
+async def test_bad_frames_are_dropped_not_fatal(
+    server: AudioSocketServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every log call with its extra= fields really runs
     ast, session = await _connected(server)
     await ast.send(
         encode(Kind.SLIN16, b"\x01\x02\x03")  # odd length
@@ -282,6 +286,8 @@ async def test_bad_frames_are_dropped_not_fatal(server: AudioSocketServer) -> No
         + encode_hangup()
     )
     assert await collect(session) == [AudioFrame(tone(1))]
+    assert caplog.text.count("bad AudioSocket message dropped") == 4
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     await ast.close()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -317,7 +318,8 @@ async def test_wrong_format_is_refused() -> None:
 # ------------------------------------------------------------ caller -> agent
 
 
-async def test_audio_dtmf_and_hangup(connected: Any) -> None:
+async def test_audio_dtmf_and_hangup(connected: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)  # every log call with its extra= fields really runs
     endpoint, session = await connected()
     pcm = tone(4)
     await endpoint.send_audio(pcm[:FRAME_BYTES])
@@ -340,6 +342,8 @@ async def test_audio_dtmf_and_hangup(connected: Any) -> None:
     ]
     assert session.closed
     await session.play(tone(5))  # after hangup: returns quietly
+    assert "control message ignored" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_json_control_format(connected: Any) -> None:

@@ -347,7 +347,7 @@ class WebSocketMediaSession:
             self._closed_by = "asterisk"
             self._mark_closed()
         else:  # STATUS, QUEUE_DRAINED, MEDIA_BUFFERING_COMPLETED, MEDIA_MARK_PROCESSED, new ones
-            log.debug("control message ignored", extra=self._extra(name=name))
+            log.debug("control message ignored", extra=self._extra(control=name))
 
     # -- outgoing
 
