@@ -21,6 +21,7 @@ worker thread so the event loop never waits on the disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import json
 import logging
@@ -151,23 +152,32 @@ class Spool:
         batch.lines.append(line)
         self._unflushed += 1
         async with self._io_lock:
-            if not batch.done:
-                self._batch = _Batch()
-                try:
-                    await _to_thread_uncancelled(self._write_sync, b"".join(batch.lines))
-                except OSError as exc:
-                    batch.error = SpoolError(
-                        f"cannot write to spool {self.directory}: {exc.strerror or exc}"
-                    )
-                finally:
-                    batch.done = True
-                    self._unflushed -= len(batch.lines)
-                if batch.error is None:
-                    self._active_lines += len(batch.lines)
-                    if self._active_bytes >= self._segment_bytes:
-                        await _to_thread_uncancelled(self._seal_active_sync)
+            await self._flush_locked(batch)
         if batch.error is not None:
             raise batch.error
+
+    async def _flush_locked(self, batch: _Batch) -> None:
+        """Write ``batch`` (under ``_io_lock``) unless that has been done already."""
+        if batch.done or not batch.lines:
+            return
+        if batch is self._batch:
+            self._batch = _Batch()
+        try:
+            await _to_thread_uncancelled(self._write_sync, b"".join(batch.lines))
+        except OSError as exc:
+            batch.error = SpoolError(
+                f"cannot write to spool {self.directory}: {exc.strerror or exc}"
+            )
+            # A failed write may have left half a line: never append after it.
+            with contextlib.suppress(OSError):
+                await _to_thread_uncancelled(self._seal_active_sync)
+        finally:
+            batch.done = True
+            self._unflushed -= len(batch.lines)
+        if batch.error is None:
+            self._active_lines += len(batch.lines)
+            if self._active_bytes >= self._segment_bytes:
+                await _to_thread_uncancelled(self._seal_active_sync)
 
     def _write_sync(self, data: bytes) -> None:
         if self._active_fd is None:
@@ -204,6 +214,8 @@ class Spool:
     async def seal(self) -> list[Path]:
         """Close the segment being written and return all sealed segments, oldest first."""
         async with self._io_lock:
+            # Lines whose appender was cancelled before it could write them are written now.
+            await self._flush_locked(self._batch)
             if self._active_fd is not None and self._active_lines:
                 await _to_thread_uncancelled(self._seal_active_sync)
             return list(self._sealed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 
@@ -122,4 +123,19 @@ async def test_rejected_records_are_kept_with_the_reason(tmp_path: Path) -> None
     where = await spool.reject({"op": "x"}, "CheckViolation (SQLSTATE 23514)")
     entry = json.loads(where.read_text())
     assert entry["record"] == {"op": "x"} and "23514" in entry["reason"]
+    await spool.close()
+
+
+async def test_a_cancelled_appenders_line_is_not_stranded(tmp_path: Path) -> None:
+    spool = await _spool(tmp_path)
+    first = asyncio.create_task(spool.append({"i": 1}))
+    second = asyncio.create_task(spool.append({"i": 2}))
+    await asyncio.sleep(0)  # the first is writing, the second waits for the disk
+    second.cancel()
+    await first
+    with contextlib.suppress(asyncio.CancelledError):
+        await second
+    assert not spool.empty
+    records = [r for seg in await spool.seal() for r in await spool.read(seg)]
+    assert [r["i"] for r in records] == [1, 2]
     await spool.close()
