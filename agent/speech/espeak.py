@@ -1,8 +1,9 @@
 """espeak-ng text-to-speech (Debian package ``espeak-ng``): robotic, tiny, fast.
 
 Runs ``espeak-ng --stdout --stdin`` as a subprocess (no shell; the text goes in
-on stdin, so it can never be taken for an option), reads the WAV it prints,
-and resamples 22050 Hz to 16 kHz with soxr.
+on stdin, so it can never be taken for an option; ``[[phoneme]]`` brackets are
+removed, SSML is off), reads the WAV it prints, and resamples 22050 Hz to
+16 kHz with soxr.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import re
 import shutil
 import time
 import wave
@@ -22,6 +24,8 @@ from agent.speech.tts import TtsError, primary_language
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "install it with: apt-get install espeak-ng"
+# espeak-ng reads text between [[ and ]] as phoneme codes: never let text switch modes.
+_PHONEME_BRACKETS = re.compile(r"\[\[|\]\]")
 DEFAULT_VOICES: Mapping[str, str] = {"de": "de", "en": "en-us"}
 
 
@@ -92,8 +96,9 @@ class EspeakTts:
         if len(text) > self.max_chars:
             raise TtsError(f"text of {len(text)} characters exceeds max_chars={self.max_chars}")
         t0 = time.monotonic()
+        plain = _PHONEME_BRACKETS.sub(" ", text)
         async with self._slots:
-            wav = await self._run(self._argv(voice), text.encode("utf-8"))
+            wav = await self._run(self._argv(voice), plain.encode("utf-8"))
         pcm = _wav_to_slin16(wav)
         log.debug(
             "espeak-ng synthesized",

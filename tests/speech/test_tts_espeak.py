@@ -77,6 +77,12 @@ async def _espeak_native_samples(espeak: EspeakTts, text: str, language: str) ->
         return len(w.readframes(w.getnframes())) // 2
 
 
+async def test_phoneme_brackets_are_spoken_as_text(espeak: EspeakTts) -> None:
+    plain = await espeak.synthesize("Hallo a b Welt", "de")
+    bracketed = await espeak.synthesize("Hallo [[a b]] Welt", "de")
+    assert bracketed == plain
+
+
 def _exists(path: Path) -> bool:
     return path.exists()
 
