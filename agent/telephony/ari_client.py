@@ -85,8 +85,14 @@ class Waiter(Generic[E]):
             return False
         if self._channel_id is not None and event_channel_id(event) != self._channel_id:
             return False
-        if self._where is not None and not self._where(event):
-            return False
+        if self._where is not None:
+            try:
+                wanted = self._where(event)
+            except Exception:
+                log.exception("ARI waiter predicate failed", extra={"event_type": event.type})
+                return False
+            if not wanted:
+                return False
         self._future.set_result(event)
         return True
 
