@@ -73,7 +73,9 @@ class AriSettings(Section):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{v!r} is not an http(s) URL like http://127.0.0.1:8088/ari")
         if parts.username or parts.password:
-            raise ValueError("put the ARI user and password in ari.user / ari.password, not the URL")
+            raise ValueError(
+                "put the ARI user and password in ari.user / ari.password, not the URL"
+            )
         return v.rstrip("/")
 
     @property
@@ -131,10 +133,10 @@ class LogSettings(Section):
 class Settings(Section):
     business: BusinessProfile
     ari: AriSettings
-    database: DatabaseSettings = DatabaseSettings()
-    media: MediaSettings = MediaSettings()
-    speech: SpeechSettings = SpeechSettings()
-    log: LogSettings = LogSettings()
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    media: MediaSettings = Field(default_factory=MediaSettings)
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
 
     @property
     def language(self) -> Language:

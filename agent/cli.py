@@ -1,0 +1,113 @@
+"""The `rufbereit` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from agent import __version__
+from agent.config import ConfigError, Settings, load_settings
+from agent.logs import setup_logging
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings(args.profile)
+    except ConfigError as exc:
+        print(f"rufbereit: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(args.log_level or settings.log.level, settings.log.format)
+    result: int = args.func(settings, args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rufbereit", description="On-premises AI phone assistant for Asterisk."
+    )
+    p.add_argument("--version", action="version", version=f"rufbereit {__version__}")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        help="business profile YAML (default: $RUFBEREIT_PROFILE or the example)",
+    )
+    p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    run = sub.add_parser("run", help="answer calls until stopped (SIGINT/SIGTERM)")
+    run.set_defaults(func=_run)
+
+    doctor = sub.add_parser(
+        "doctor", help="check ARI, the Stasis app, the dialplan, the database, media, voice"
+    )
+    doctor.add_argument("--json", action="store_true")
+    doctor.set_defaults(func=_doctor)
+
+    calls = sub.add_parser("calls", help="recent calls from the database")
+    calls.add_argument("--limit", type=int, default=10)
+    calls.add_argument("--json", action="store_true")
+    calls.set_defaults(func=_calls)
+
+    config = sub.add_parser("config", help="validate the configuration and print a summary")
+    config.set_defaults(func=_config)
+    return p
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from agent.app import serve
+
+    asyncio.run(serve(settings))
+    return 0
+
+
+def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from agent.doctor import print_report, run_checks
+
+    checks = asyncio.run(run_checks(settings))
+    if args.json:
+        print(json.dumps([c.as_dict() for c in checks], indent=2, ensure_ascii=False))
+    else:
+        print_report(checks)
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _calls(settings: Settings, args: argparse.Namespace) -> int:
+    from agent.storage.reports import recent_calls
+
+    rows = asyncio.run(recent_calls(settings.database.url.get_secret_value(), args.limit))
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
+        return 0
+    if not rows:
+        print("no calls recorded yet")
+    for r in rows:
+        when = f"{r['started_at']:%Y-%m-%d %H:%M:%S}"
+        who = f"{r['caller_number'] or '?':>16} -> {r['called_number'] or '?':<6}"
+        duration = "-" if r["duration_s"] is None else f"{float(r['duration_s']):.1f}"
+        print(f"{when}  {who}  {r['outcome'] or 'in progress':<14} {duration:>6} s")
+    return 0
+
+
+def _config(settings: Settings, args: argparse.Namespace) -> int:
+    b = settings.business
+    print(f"business:  {b.name} ({b.kind}), language {b.language}, time zone {b.timezone}")
+    print(f"ARI:       {settings.ari.url} as {settings.ari.user}, app {settings.ari.app}")
+    print(f"media:     {settings.media.transport}")
+    print(f"handover:  {b.handover.office}")
+    people = ", ".join(p.name for p in b.on_call.people) if b.on_call else "none"
+    print(f"on call:   {people}")
+    print("configuration is valid")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

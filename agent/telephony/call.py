@@ -1,0 +1,58 @@
+"""What a conversation sees of a call, and what it hands back."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from agent.profile import Language
+from agent.telephony.media import MediaSession
+
+
+class CallOutcome(StrEnum):
+    """How a call ended, as stored in ``calls.outcome``."""
+
+    COMPLETED = "completed"  # the assistant finished and hung up
+    HANDOVER = "handover"  # passed to a person (the dialplan's fallback destination)
+    CALLER_HANGUP = "caller_hangup"  # the caller hung up first
+    FALLBACK = "fallback"  # the assistant failed; the dialplan's fallback took the call
+    FAILED = "failed"  # could not even hand the call on (the channel was gone)
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    call_id: uuid.UUID
+    channel_id: str
+    caller_number: str
+    called_number: str
+    language: Language
+    started_at: datetime
+
+
+@dataclass(slots=True)
+class CallContext:
+    """Handed to the conversation: the call's facts, its media, and a way to log events."""
+
+    info: CallInfo
+    media: MediaSession
+    log_event: EventLogger
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+class EventLogger(Protocol):
+    async def __call__(self, kind: str, data: dict[str, Any] | None = None) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationResult:
+    outcome: CallOutcome  # COMPLETED (hang up) or HANDOVER (continue in the dialplan)
+    summary: str | None = None  # for the person the call is handed to
+
+
+class Conversation(Protocol):
+    """Runs the talking part of one call. Cancelled when the caller hangs up."""
+
+    async def run(self, call: CallContext) -> ConversationResult: ...

@@ -1,0 +1,330 @@
+"""The telephony side of every call in the Stasis app.
+
+For each caller that enters the app: answer, connect the media (externalMedia +
+a mixing bridge), hand the call to the conversation, and afterwards either hang
+up or continue the caller in the dialplan (to a person). Whatever happens, the
+media channel and the bridge are removed and the call's record is completed.
+
+No caller is lost: if anything fails, the caller is continued in the dialplan
+with ``RUFBEREIT_RESULT=fallback`` and the dialplan rings people instead
+(see ``dialplan/extensions_rufbereit.conf``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from agent.config import Settings
+from agent.storage import CallLog, CallStarted
+from agent.telephony.ari_client import AriClient, AriHttpError
+from agent.telephony.ari_events import (
+    Channel,
+    ChannelDestroyed,
+    ChannelHangupRequest,
+    StasisEnd,
+    StasisStart,
+)
+from agent.telephony.call import (
+    CallContext,
+    CallInfo,
+    CallOutcome,
+    Conversation,
+)
+from agent.telephony.media_connector import (
+    MEDIA_CHANNEL_PREFIX,
+    MediaConnector,
+    MediaLeg,
+    media_channel_id,
+)
+
+log = logging.getLogger(__name__)
+
+RESULT_VAR = "RUFBEREIT_RESULT"
+BRIDGE_PREFIX = "rufbereit-"
+
+
+@dataclass(slots=True)
+class ActiveCall:
+    info: CallInfo
+    t0: float  # monotonic time of StasisStart
+    task: asyncio.Task[None] | None = None
+    outcome: CallOutcome | None = None
+    cause: str | None = None
+    leg: MediaLeg | None = None
+    bridge_id: str | None = None
+    ended: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class CallController:
+    def __init__(
+        self,
+        ari: AriClient,
+        connector: MediaConnector,
+        call_log: CallLog,
+        conversation: Callable[[], Conversation],
+        settings: Settings,
+    ) -> None:
+        self._ari = ari
+        self._connector = connector
+        self._call_log = call_log
+        self._new_conversation = conversation
+        self._settings = settings
+        self._calls: dict[str, ActiveCall] = {}
+
+    def install(self) -> None:
+        self._ari.on(StasisStart, self._on_stasis_start)
+        self._ari.on(StasisEnd, self._on_stasis_end)
+        self._ari.on(ChannelHangupRequest, self._on_hangup_request)
+        self._ari.on(ChannelDestroyed, self._on_destroyed)
+
+    @property
+    def active_calls(self) -> int:
+        return len(self._calls)
+
+    # ----------------------------------------------------------- events
+
+    async def _on_stasis_start(self, event: StasisStart) -> None:
+        channel = event.channel
+        if channel.id.startswith(MEDIA_CHANNEL_PREFIX):
+            return  # our own externalMedia channel; its connector waits for this event
+        if event.args and event.args[0] != "inbound":
+            return  # another part of the app (e.g. escalation calls) owns it
+        if channel.id in self._calls:
+            return
+        called = event.args[1] if len(event.args) > 1 else channel.dialplan_exten
+        info = CallInfo(
+            call_id=uuid.uuid4(),
+            channel_id=channel.id,
+            caller_number=channel.caller_number,
+            called_number=called or "",
+            language=self._settings.language,
+            started_at=channel.creationtime or datetime.now(UTC),
+        )
+        call = ActiveCall(info=info, t0=time.monotonic())
+        self._calls[channel.id] = call
+        call.task = asyncio.create_task(self._run(call), name=f"call-{info.call_id}")
+
+    async def _on_hangup_request(self, event: ChannelHangupRequest) -> None:
+        call = self._calls.get(event.channel.id)
+        if call is not None and event.cause is not None:
+            call.cause = str(event.cause)
+
+    async def _on_stasis_end(self, event: StasisEnd) -> None:
+        call = self._calls.get(event.channel.id)
+        if call is not None:
+            await self._caller_left(call)
+
+    async def _on_destroyed(self, event: ChannelDestroyed) -> None:
+        call = self._calls.get(event.channel.id)
+        if call is not None:
+            call.cause = f"{event.cause} {event.cause_txt}".strip()
+            await self._caller_left(call)
+
+    async def _caller_left(self, call: ActiveCall) -> None:
+        if call.task is not None and not call.task.done():
+            if call.outcome is None:
+                # The caller hung up while the conversation ran: stop it.
+                call.outcome = CallOutcome.CALLER_HANGUP
+                call.task.cancel()
+            # Otherwise we hung up or handed over ourselves: let the task finish.
+            with contextlib.suppress(asyncio.CancelledError):
+                await call.task
+        await self._finish(call)
+
+    # ------------------------------------------------------------- the call
+
+    async def _run(self, call: ActiveCall) -> None:
+        info = call.info
+        await self._call_log.started(
+            CallStarted(
+                call_id=info.call_id,
+                channel_id=info.channel_id,
+                caller_number=info.caller_number,
+                called_number=info.called_number,
+                started_at=info.started_at,
+                language=info.language,
+                transport=self._connector.transport,
+            )
+        )
+        log.info(
+            "call started",
+            extra={"call_id": str(info.call_id), "caller_number": info.caller_number},
+        )
+        try:
+            await self._connect(call)
+            context = CallContext(
+                info=info,
+                media=_leg(call).session,
+                log_event=self._event_logger(call),
+                metrics={"t0": call.t0},
+            )
+            result = await self._new_conversation().run(context)
+            call.outcome = result.outcome
+            if result.outcome is CallOutcome.HANDOVER:
+                await self._continue(call, "handover", result.summary)
+            else:
+                await self._ari.hangup(info.channel_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception(
+                "call failed; handing it to the dialplan fallback",
+                extra={"call_id": str(info.call_id)},
+            )
+            await self._event(
+                call, "error", {"error": type(exc).__name__, "detail": str(exc)[:500]}
+            )
+            call.outcome = CallOutcome.FALLBACK
+            if not await self._continue(call, "fallback", None):
+                call.outcome = CallOutcome.FAILED
+        finally:
+            await self._release_media(call)
+
+    async def _connect(self, call: ActiveCall) -> None:
+        info = call.info
+        call.bridge_id = f"{BRIDGE_PREFIX}{info.call_id}"
+        answer = asyncio.create_task(self._ari.answer(info.channel_id))
+        leg = asyncio.create_task(self._connector.connect(info.call_id))
+        bridge = asyncio.create_task(self._ari.create_bridge(call.bridge_id, bridge_type="mixing"))
+        try:
+            await answer
+            await self._call_log.answered(info.call_id, datetime.now(UTC))
+            await self._event(call, "answered", {"ms": _ms(call)})
+            call.leg = await leg
+            await bridge
+        except BaseException:
+            for task in (answer, leg, bridge):
+                task.cancel()
+            # A leg that finished connecting must still be released.
+            if leg.done() and not leg.cancelled() and leg.exception() is None:
+                call.leg = leg.result()
+            raise
+        await self._ari.add_channel(call.bridge_id, [info.channel_id, call.leg.channel_id])
+        await self._event(
+            call, "media_connected", {"transport": self._connector.transport, "ms": _ms(call)}
+        )
+
+    async def _continue(self, call: ActiveCall, result: str, summary: str | None) -> bool:
+        """Send the caller on in the dialplan (to people). False if the channel is gone."""
+        channel_id = call.info.channel_id
+        try:
+            await self._ari.set_channel_var(channel_id, RESULT_VAR, result)
+            if summary:
+                await self._ari.set_channel_var(channel_id, "RUFBEREIT_SUMMARY", summary[:200])
+            await self._ari.continue_in_dialplan(channel_id)
+        except AriHttpError as exc:
+            log.warning(
+                "could not continue the caller in the dialplan", extra={"status": exc.status}
+            )
+            return False
+        await self._event(call, result, {"summary": summary} if summary else None)
+        return True
+
+    async def _release_media(self, call: ActiveCall) -> None:
+        """Close our media and remove the externalMedia channel and the bridge."""
+        leg, bridge_id = call.leg, call.bridge_id
+        call.leg = call.bridge_id = None
+        if leg is not None:
+            with contextlib.suppress(Exception):
+                await leg.session.close()
+        if bridge_id is not None:  # media was requested (the leg may be half-made)
+            await self._quietly(self._ari.hangup(media_channel_id(call.info.call_id)))
+        if bridge_id is not None:
+            await self._quietly(self._ari.destroy_bridge(bridge_id))
+
+    async def _finish(self, call: ActiveCall) -> None:
+        if call.ended:
+            return
+        call.ended = True
+        self._calls.pop(call.info.channel_id, None)
+        await self._release_media(call)
+        outcome = call.outcome or CallOutcome.CALLER_HANGUP
+        await self._call_log.ended(call.info.call_id, datetime.now(UTC), outcome.value, call.cause)
+        log.info("call ended", extra={"call_id": str(call.info.call_id), "outcome": outcome.value})
+
+    # --------------------------------------------------------- resync
+
+    async def resync(self) -> None:
+        """After a (re)connect: end calls whose channel vanished meanwhile, and
+        send callers we do not know (left by a crashed agent) to the fallback."""
+        try:
+            channels = await self._ari.list_channels()
+        except AriHttpError as exc:
+            log.warning("resync: cannot list channels", extra={"status": exc.status})
+            return
+        present = {c.id for c in channels}
+        for call in list(self._calls.values()):
+            if call.info.channel_id not in present:
+                await self._caller_left(call)
+        ours = {c.leg.channel_id for c in self._calls.values() if c.leg} | set(self._calls)
+        for channel in channels:
+            if channel.id in ours:
+                continue
+            if channel.id.startswith(MEDIA_CHANNEL_PREFIX):
+                await self._quietly(self._ari.hangup(channel.id))
+            elif _in_our_app(channel, self._settings.ari.app):
+                log.warning("resync: caller left behind by an earlier run; sending to fallback")
+                with contextlib.suppress(AriHttpError):
+                    await self._ari.set_channel_var(channel.id, RESULT_VAR, "fallback")
+                    await self._ari.continue_in_dialplan(channel.id)
+        bridges = {c.bridge_id for c in self._calls.values()}
+        for bridge in await self._ari.list_bridges():
+            if bridge.id.startswith(BRIDGE_PREFIX) and bridge.id not in bridges:
+                await self._quietly(self._ari.destroy_bridge(bridge.id))
+
+    async def stop(self) -> None:
+        """Shutting down: hand every caller to the dialplan fallback, then clean up."""
+        for call in list(self._calls.values()):
+            if call.task is not None and not call.task.done():
+                call.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await call.task
+            call.outcome = CallOutcome.FALLBACK
+            if not await self._continue(call, "fallback", None):
+                call.outcome = CallOutcome.FAILED
+            await self._finish(call)
+
+    # --------------------------------------------------------- helpers
+
+    def _event_logger(self, call: ActiveCall) -> Callable[..., Any]:
+        async def log_event(kind: str, data: dict[str, Any] | None = None) -> None:
+            await self._event(call, kind, data)
+
+        return log_event
+
+    async def _event(self, call: ActiveCall, kind: str, data: dict[str, Any] | None) -> None:
+        await self._call_log.event(call.info.call_id, kind, data or {}, datetime.now(UTC))
+
+    @staticmethod
+    async def _quietly(op: Any) -> None:
+        """Best-effort cleanup: the channel or bridge may already be gone (404)."""
+        try:
+            await op
+        except AriHttpError as exc:
+            if exc.status not in (404, 422):
+                log.warning("cleanup step failed", extra={"status": exc.status})
+
+
+def _leg(call: ActiveCall) -> MediaLeg:
+    assert call.leg is not None
+    return call.leg
+
+
+def _ms(call: ActiveCall) -> int:
+    return round((time.monotonic() - call.t0) * 1000)
+
+
+def _in_our_app(channel: Channel, app: str) -> bool:
+    return (
+        channel.dialplan_app_name == "Stasis"
+        and (channel.dialplan_app_data or "").split(",")[0] == app
+    )

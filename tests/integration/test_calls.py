@@ -1,0 +1,199 @@
+"""A real call, answered: sipp phones dial the assistant on the real Asterisk.
+
+Each test runs the agent in-process against the lab (Asterisk 22 + PostgreSQL)
+and a sipp phone with an RTP receiver, and checks what a caller and an admin
+would notice: the call is answered, the greeting is heard, the caller ends up
+at the office, the record is in the database, nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from agent.app import Agent, running_agent
+from agent.config import Settings, load_settings
+from agent.telephony.call import CallContext, CallOutcome, ConversationResult
+from tests.support.lab import asterisk_bridges, asterisk_channels
+from tests.support.phones import place_call, run_uas
+
+pytestmark = pytest.mark.integration
+
+ASSISTANT = "800"
+CALLER = "+4989123456"
+GREETING_DBFS = -40.0  # the greeting is speech; line silence is far below this
+
+
+def lab_settings(db_url: str, spool: Path, **env: str) -> Settings:
+    return load_settings(
+        env={"RUFBEREIT_DATABASE_URL": db_url, "RUFBEREIT_SPOOL_DIR": str(spool), **env}
+    )
+
+
+@pytest.fixture
+async def agent(lab: None, pg_database: str, tmp_path: Path) -> AsyncIterator[Agent]:
+    async with running_agent(lab_settings(pg_database, tmp_path / "spool")) as a:
+        yield a
+
+
+async def _wait_ended(agent: Agent, n: int = 1, within: float = 10.0) -> list[dict]:
+    """Calls are recorded as ended shortly after the caller's BYE."""
+    deadline = time.monotonic() + within
+    while True:
+        calls = await agent.call_log.recent_calls(10)
+        if len([c for c in calls if c["ended_at"] is not None]) >= n:
+            return calls
+        if time.monotonic() > deadline:
+            raise AssertionError(f"calls not recorded as ended within {within} s: {calls}")
+        await asyncio.sleep(0.1)
+
+
+async def _nothing_left(within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        channels, bridges = await asterisk_channels(), await asterisk_bridges()
+        if not channels and not bridges:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"left behind: channels {channels}, bridges {bridges}")
+        await asyncio.sleep(0.1)
+
+
+async def _call_with_office(hold_s: float) -> tuple[object, int]:
+    async with run_uas("office") as office:
+        result = await place_call(
+            ASSISTANT, hold_s=hold_s, caller_number=CALLER, timeout=hold_s + 20
+        )
+    return result, office.calls
+
+
+async def test_call_is_answered_greeted_recorded_and_handed_over(agent: Agent) -> None:
+    result, office_calls = await _call_with_office(hold_s=12)
+    assert result.ok, result.error_text
+    first = result.first_audio_at(threshold_dbfs=GREETING_DBFS)
+    assert first is not None, f"no greeting audio heard (level {result.rms_dbfs():.1f} dBFS)"
+    assert office_calls == 1, "after the greeting the caller must reach the office"
+
+    calls = await _wait_ended(agent)
+    call = calls[0]
+    assert call["caller_number"] == CALLER
+    assert call["called_number"] == ASSISTANT
+    assert call["outcome"] == CallOutcome.HANDOVER.value
+    assert call["answered_at"] is not None and call["answered_at"] >= call["started_at"]
+    assert call["duration_s"] is not None and float(call["duration_s"]) > 0
+    kinds = [e["kind"] for e in await agent.call_log.events(call["id"])]
+    assert {"answered", "media_connected", "greeting_started", "handover"} <= set(kinds)
+    await _nothing_left()
+
+
+async def test_same_over_audiosocket(lab: None, pg_database: str, tmp_path: Path) -> None:
+    settings = lab_settings(
+        pg_database, tmp_path / "spool", RUFBEREIT_MEDIA_TRANSPORT="audiosocket"
+    )
+    async with running_agent(settings) as agent:
+        result, office_calls = await _call_with_office(hold_s=12)
+        assert result.ok, result.error_text
+        assert result.first_audio_at(threshold_dbfs=GREETING_DBFS) is not None, (
+            "no greeting over AudioSocket"
+        )
+        assert office_calls == 1
+        calls = await _wait_ended(agent)
+        assert calls[0]["outcome"] == CallOutcome.HANDOVER.value
+        events = await agent.call_log.events(calls[0]["id"])
+        media = [e for e in events if e["kind"] == "media_connected"]
+        assert media and media[0]["data"]["transport"] == "audiosocket"
+    await _nothing_left()
+
+
+async def test_caller_hanging_up_mid_greeting_leaves_nothing_behind(agent: Agent) -> None:
+    result = await place_call(ASSISTANT, hold_s=1.5, caller_number=CALLER, timeout=20)
+    assert result.ok, result.error_text
+    calls = await _wait_ended(agent)
+    assert calls[0]["outcome"] == CallOutcome.CALLER_HANGUP.value
+    await _nothing_left()
+
+
+class _Broken:
+    async def run(self, call: CallContext) -> ConversationResult:
+        await asyncio.sleep(0.5)
+        raise RuntimeError("the conversation engine crashed")
+
+
+async def test_agent_failing_mid_call_sends_caller_to_people(
+    lab: None, pg_database: str, tmp_path: Path
+) -> None:
+    settings = lab_settings(pg_database, tmp_path / "spool")
+    async with running_agent(settings, conversation=_Broken()) as agent:
+        result, office_calls = await _call_with_office(hold_s=6)
+        assert result.ok, result.error_text
+        assert office_calls == 1, "a failing agent must hand the caller to the fallback"
+        calls = await _wait_ended(agent)
+        assert calls[0]["outcome"] == CallOutcome.FALLBACK.value
+        kinds = [e["kind"] for e in await agent.call_log.events(calls[0]["id"])]
+        assert "error" in kinds
+    await _nothing_left()
+
+
+async def test_events_socket_dropped_mid_call_does_not_lose_the_next_call(agent: Agent) -> None:
+    first = asyncio.create_task(place_call(ASSISTANT, hold_s=4, caller_number=CALLER, timeout=30))
+    await asyncio.sleep(1.5)
+    await agent.ari.force_reconnect()  # as if the network or Asterisk's HTTP server dropped it
+    r1 = await first
+    assert r1.ok, r1.error_text
+    r2 = await place_call(ASSISTANT, hold_s=3, caller_number=CALLER, timeout=30)
+    assert r2.ok, r2.error_text
+    assert r2.first_audio_at(threshold_dbfs=GREETING_DBFS) is not None, (
+        "second call got no greeting"
+    )
+    calls = await _wait_ended(agent, n=2, within=15)
+    assert len(calls) == 2
+    await _nothing_left()
+
+
+async def test_database_down_calls_still_answered_and_records_kept(
+    lab: None, pg_database: str, tmp_path: Path
+) -> None:
+    dead = "postgresql://postgres@127.0.0.1:1/rufbereit"  # nothing listens there
+    spool = tmp_path / "spool"
+    async with running_agent(lab_settings(dead, spool)):
+        result = await place_call(ASSISTANT, hold_s=2, caller_number=CALLER, timeout=20)
+        assert result.ok, result.error_text
+        assert result.first_audio_at(threshold_dbfs=GREETING_DBFS) is not None
+        await asyncio.sleep(1.0)
+    # The database comes back: a new run replays the spool.
+    async with running_agent(lab_settings(pg_database, spool)) as agent:
+        calls = await _wait_ended(agent, within=15)
+        assert calls[0]["caller_number"] == CALLER
+        assert calls[0]["outcome"] == CallOutcome.CALLER_HANGUP.value
+
+
+@pytest.mark.slow
+async def test_dial_to_greeting_latency_ten_calls(agent: Agent) -> None:
+    """Measures time from dial to the first greeting audio (reported, never asserted)."""
+    latencies = []
+    for _ in range(10):
+        result = await place_call(ASSISTANT, hold_s=2.5, caller_number=CALLER, timeout=20)
+        assert result.ok, result.error_text
+        first = result.first_audio_at(threshold_dbfs=GREETING_DBFS)
+        assert first is not None
+        latencies.append((first - result.started_at) * 1000)
+    _write_json(
+        Path("bench/dial_to_greeting.json"),
+        {
+            "n": len(latencies),
+            "median_ms": round(statistics.median(latencies), 1),
+            "p90_ms": round(sorted(latencies)[8], 1),
+            "all_ms": [round(x, 1) for x in latencies],
+        },
+    )
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
