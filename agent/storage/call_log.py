@@ -132,13 +132,18 @@ class CallLog:
         than this code.
         """
         await self._spool.open()
+        try:
+            ready = await self._ensure_ready(at_start=True)
+        except BaseException:
+            await self._spool.close()
+            raise
         if not self._spool.empty:
             log.info(
                 "call records left in the spool by an earlier run will be replayed",
                 extra={"spool_dir": str(self.spool_dir), "segments": self._spool.segments},
             )
             self._set_spooling(True)
-        elif await self._ensure_ready(at_start=True):
+        elif ready:
             self._set_spooling(False)
         else:
             log.warning(

@@ -86,7 +86,10 @@ async def test_call_log_refuses_to_start_on_a_newer_schema(
         log = CallLog(db, tmp_path / "spool")
         with pytest.raises(SchemaTooNew):
             await log.start()
-        await log.close()
+        spooled = CallLog(db, tmp_path / "spool")  # the spool is free again ...
+        (tmp_path / "spool" / "segment-0000000001.jsonl").write_text("{}\n")
+        with pytest.raises(SchemaTooNew):  # ... and a backlog does not skip the check
+            await spooled.start()
 
 
 async def test_a_failing_migration_is_rolled_back_and_named(pg_database: str) -> None:
