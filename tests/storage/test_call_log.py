@@ -166,3 +166,16 @@ async def test_a_cancelled_caller_does_not_cancel_the_write(
     await call_log.close()  # waits for writes in flight
     with psycopg.connect(pg_database) as conn:
         assert conn.execute("SELECT count(*) FROM calls").fetchone() == (1,)
+
+
+async def test_reports_for_the_command_line(call_log: CallLog, pg_database: str) -> None:
+    from agent.storage.reports import call_events, recent_calls
+
+    older, newer = uuid.uuid4(), uuid.uuid4()
+    await call_log.started(_start(older, T0, 1))
+    await call_log.started(_start(newer, T0 + timedelta(minutes=5), 2))
+    await call_log.event(newer, "turn", {"i": 1})
+    rows = await recent_calls(pg_database, limit=10)
+    assert [r["id"] for r in rows] == [newer, older]
+    assert json.loads(json.dumps(rows, default=str))[0]["caller_number"] == "+491700000002"
+    assert [e["kind"] for e in await call_events(pg_database, newer)] == ["turn"]
