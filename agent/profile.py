@@ -133,7 +133,9 @@ class OnCallShift(Strict):
 class OnCall(Strict):
     people: list[Person]
     shifts: list[OnCallShift] = []
-    fallback: list[str] = Field(default_factory=list, description="names called when the rota is exhausted")
+    fallback: list[str] = Field(
+        default_factory=list, description="names called when the rota is exhausted"
+    )
     attempts_per_person: int = Field(2, ge=1, le=5)
     retry_after_s: int = Field(120, ge=10, le=3600)
     ring_timeout_s: int = Field(30, ge=5, le=120)
@@ -160,7 +162,9 @@ class Handover(Strict):
     @classmethod
     def _dialable(cls, v: str) -> str:
         if not _DIAL.match(v):
-            raise ValueError(f"{v!r} is not a dial string like PJSIP/200 or Local/600@from-internal")
+            raise ValueError(
+                f"{v!r} is not a dial string like PJSIP/200 or Local/600@from-internal"
+            )
         return v
 
 
@@ -192,7 +196,9 @@ class BusinessProfile(Strict):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name like Europe/Berlin)") from exc
+            raise ValueError(
+                f"unknown time zone {v!r} (use an IANA name like Europe/Berlin)"
+            ) from exc
         return v
 
     @property

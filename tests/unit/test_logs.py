@@ -16,7 +16,9 @@ def _record(level: int, **extra: object) -> logging.LogRecord:
 
 def test_secrets_are_masked_at_every_level() -> None:
     for level in (logging.DEBUG, logging.INFO):
-        out = json.loads(JsonFormatter().format(_record(level, ari_password="lab&pass=1", token="t")))
+        out = json.loads(
+            JsonFormatter().format(_record(level, ari_password="lab&pass=1", token="t"))
+        )
         assert out["ari_password"] == "***"
         assert out["token"] == "***"
 
