@@ -90,7 +90,7 @@ def _calls(settings: Settings, args: argparse.Namespace) -> int:
     if not rows:
         print("no calls recorded yet")
     for r in rows:
-        when = f"{r['started_at']:%Y-%m-%d %H:%M:%S}"
+        when = f"{r['started_at']:%Y-%m-%d %H:%M:%S}" if r["started_at"] else "?"
         who = f"{r['caller_number'] or '?':>16} -> {r['called_number'] or '?':<6}"
         duration = "-" if r["duration_s"] is None else f"{float(r['duration_s']):.1f}"
         print(f"{when}  {who}  {r['outcome'] or 'in progress':<14} {duration:>6} s")
