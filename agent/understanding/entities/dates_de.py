@@ -80,6 +80,40 @@ def _week(m: re.Match[str], today: date) -> Piece | None:
     return Piece(m.start(), m.end(), day=day, day_grain="week")
 
 
+_PART_OF_WEEK = {"anfang": 0, "mitte": 2, "ende": 4}
+
+
+@_rule(
+    rf"\b(?P<pos>anfang|mitte|ende)\s+(?:(?P<mod>{_NEXT}|übernächste[nr]?|diese[rn]?|der)\s+)?"
+    r"woche\b"
+)
+def _part_of_week(m: re.Match[str], today: date) -> Piece | None:
+    """ "ende der woche" = Friday, "anfang nächster woche" = Monday, "mitte ..." = Wednesday."""
+    mod = m.group("mod") or ""
+    weeks = 2 if mod.startswith("über") else 1 if mod and mod[0] in "nk" else 0
+    day = monday_of_week(today, weeks) + timedelta(days=_PART_OF_WEEK[m.group("pos")])
+    if day < today:
+        day += timedelta(weeks=1)
+    return Piece(m.start(), m.end(), day=day)
+
+
+_FULL_MONTHS = [name for name in MONTHS if len(name) > 3 or name == "mai"]
+
+
+@_rule(
+    r"(?:(?<=\bim )|(?<=\bin )|(?<=\bauf )|(?<=\bab )|(?<=\bbis )|(?<=\bfür )|(?<=\banfang )"
+    rf"|(?<=\bmitte )|(?<=\bende ))(?P<mon>{_alt(_FULL_MONTHS)})\b"
+)
+def _month(m: re.Match[str], today: date) -> Piece | None:
+    """ "im januar": the first day of the next such month (today within the current month)."""
+    month = MONTHS[m.group("mon")]
+    if month == today.month:
+        day = today
+    else:
+        day = date(today.year + (1 if month < today.month else 0), month, 1)
+    return Piece(m.start(), m.end(), day=day, day_grain="month")
+
+
 _MONTH_OR_ORD = rf"(?P<mon>{_MON}\b\.?|{ORDINAL_WORD}(?=\s|$|[,.!?]))"
 _YEAR = r"(?:\s+(?P<y>(?:19|20)\d\d))?"
 _NOT_A_DATE = r"(?!\s+(?:stock|termin|teil|mal|versuch|platz|tag|monat|jahr|hälfte|quartal))"

@@ -77,7 +77,7 @@ _M = rf"(?:{_alt([w for w, v in NUMBERS.items() if v >= 10])}|[0-5]\d)"
 _ORD_WORD = r"(?:\d{1,2}(?:st|nd|rd|th)|(?:twenty|thirty)?[ -]?(?:first|second|third|fourth|" \
     r"fifth|sixth|seventh|eighth|ninth)|(?:ten|eleven|twelf|thirteen|fourteen|fifteen|" \
     r"sixteen|seventeen|eighteen|nineteen|twentie|thirtie)th)"  # fmt: skip
-_MER = r"(?:\s*(?P<mer>a\.?m\.?|p\.?m\.?)(?![\w]))"
+_MER = r"(?:\s*(?P<mer>a\.m\.|p\.m\.|am|pm)(?!\w))"
 _NEXT = r"(?:next|this|coming|the coming)"
 GAP = re.compile(r"^(?:[\s,]|\b(?:at|on|the|around|about|in|of|uh|um)\b)*$")
 
@@ -145,12 +145,13 @@ _PARTS = {"morning": "forenoon", "afternoon": "afternoon", "evening": "evening",
           "night": "night", "tonight": "evening"}  # fmt: skip
 
 
-@_rule(r"(?<!\bgood )\b(?:morning|afternoon|evening|night|tonight)\b")
+@_rule(r"(?<!\bgood )\b(?P<this>this\s+)?(?P<w>morning|afternoon|evening|night|tonight)\b")
 def _part(m: re.Match[str], today: date) -> Piece | None:
-    word = m.group(0)
+    word = m.group("w")
     if word == "tonight":
         return Piece(m.start(), m.end(), day=today, part="evening")
-    return Piece(m.start(), m.end(), part=_PARTS[word])
+    day = today if m.group("this") else None
+    return Piece(m.start(), m.end(), day=day, part=_PARTS[word])
 
 
 @_rule(r"\b(?:the\s+)?day\s+after\s+tomorrow\b|\btoday\b|\btomorrow\b")
@@ -184,15 +185,16 @@ def _date(m: re.Match[str], today: date) -> Piece | None:
     day = _ordinal(m.group("d") or m.group("d2") or m.group("d3") or "")
     mon = m.group("mon") or m.group("mon2") or m.group("mon3")
     said = m.group("d")
-    before = m.string[: m.start()].rstrip().rsplit(" ", 1)[-1]
-    if said and not mon and not said[0].isdigit() and before not in ("on", *WEEKDAYS):
-        return None  # "the third one" is no date; "on the third", "friday the third" are
+    after = (m.string[m.end() :].split() or [""])[0].strip(".,!?")
+    if said and not mon and not said[0].isdigit() and after not in _DATE_FOLLOWERS:
+        return None  # "the third one", "the first floor" are no dates; "the third at ten" is
     if day is None or not 1 <= day <= 31:
         return None
     found = date_of_month(today, day, MONTHS[mon] if mon else None, None)
     return None if found is None else Piece(m.start(), m.end(), day=found)
 
 
+_DATE_FOLLOWERS = {"", "at", "in", "of", "please", "if", "around", "then", "works", "or", "and"}
 _AMOUNT = {"an": 1.0, "a": 1.0, "one": 1.0, "half an": 0.5, "a half": 0.5, "a couple of": 2.0}
 
 

@@ -34,7 +34,9 @@ _STOP = set(
     wirklich gleich bald offen geschlossen besetzt frei möglich wichtig egal richtig
     falsch klar fertig passiert los irgendwas kaputt nass kalt warm dunkel undicht
     verstopft ausgefallen meinung ansicht auffassung urgent important regarding not
-    really very calling speaking
+    really very calling speaking kann hat wird will muss soll hatte war macht sagt kommt
+    braucht weiß wohnt liegt geht läuft and or but need want would like to for at on here
+    there calling call please thanks thank it it's was am are have has had do does
     """)
 )
 #: Common first names; "ich bin …" / "this is …" only count when one of these follows.
@@ -78,10 +80,18 @@ _INTRO = [
 ]
 _INTRO_RE = re.compile("(?:" + "|".join(_INTRO) + ")" + _NAME)
 #: Phrases that introduce a name only when a known first name follows.
-_GATED_RE = re.compile(r"\b(?:ich\s+bin|this\s+is|i\s*'?\s*a?m)\s+" + _NAME)
-_BEFORE_RE = re.compile(rf"(?:^|[,.!?]\s*|\b(?:ja|hallo|grüß gott|servus|moin|guten tag)\s*,?\s+)"
-                        rf"{_NAME}\s+(?:am\s+apparat|hier|speaking)\b")  # fmt: skip
-_TITLE_RE = re.compile(r"\b(?:frau|herrn?)\s+" + _NAME.replace("(?P<name>", "(?P<rest>", 1))
+_GATED_RE = re.compile(r"\b(?:ich\s+bin|this\s+is|i\s*'?\s*a?m|it\s*'?\s*s)\s+" + _NAME)
+_GREETING = r"(?:ja|hallo|grüß gott|servus|moin|guten tag|guten morgen|tag|äh|also)\s*,?\s+"
+_BEFORE_RE = re.compile(
+    rf"(?:^|[,.!?]\s*)(?:{_GREETING})*{_NAME}\s*,?\s+(?:am\s+apparat|hier\b(?!\s+(?:ist|spricht)))"
+)
+#: A whole answer that is just a name starting with a known first name ("anna schmidt").
+_WHOLE_RE = re.compile(rf"^\s*(?:(?:äh|ähm|also|ja)\s+)*{_NAME}\s*[.!]?\s*$")
+_TITLE_RE = re.compile(
+    r"(?<!\bmeine )(?<!\bmeiner )(?<!\bseine )(?<!\bseiner )(?<!\bihre )(?<!\bunsere )"
+    r"(?<!\bdeine )(?<!\beine )(?<!\bjunge )(?<!\bältere )\b(?:frau|herrn?)\s+"
+    + _NAME.replace("(?P<name>", "(?P<rest>", 1)
+)
 
 
 def _clean(words: list[str]) -> list[str]:
@@ -158,11 +168,12 @@ def extract_persons(text: str, language: str = "de") -> list[Entity]:
     """
     lower = lower_same_length(text)
     found: list[Entity] = []
-    for regex in (_INTRO_RE, _BEFORE_RE, _GATED_RE, _TITLE_RE):
+    for regex in (_INTRO_RE, _BEFORE_RE, _GATED_RE, _WHOLE_RE, _TITLE_RE):
         for m in regex.finditer(lower):
             group = "rest" if regex is _TITLE_RE else "name"
             start = m.start() if regex is _TITLE_RE else m.start(group)
-            entity = _entity(text, lower, start, m.end(group), regex is _GATED_RE)
+            gated = regex is _GATED_RE or regex is _WHOLE_RE
+            entity = _entity(text, lower, start, m.end(group), gated)
             if entity is None:
                 continue
             if any(e.start < entity.end and entity.start < e.end for e in found):

@@ -19,6 +19,12 @@ from .numbers import cardinal_value
 MIN_DIGITS = 6
 EXTRACTOR = "rufbereit.phone"
 
+#: Numbers right after these words are reference numbers, not phone numbers.
+_REFERENCE_WORDS = {
+    "rechnung", "rechnungsnummer", "bestellnummer", "bestellung", "kundennummer", "auftrag",
+    "auftragsnummer", "vertragsnummer", "aktenzeichen", "iban", "kontonummer", "invoice",
+    "order", "reference",
+}  # fmt: skip
 _DATE_RE = re.compile(r"(?:19|20)\d\d-[01]\d-[0-3]\d|[0-3]?\d/[01]?\d/(?:19|20)?\d\d")
 _TOKEN_RE = re.compile(r"\(0\)|\+|\d+|[^\W\d_]+|\S")
 _SOFT_SEPARATORS = {"/", "-", "–", "(", ")"}
@@ -123,10 +129,12 @@ def extract_phone_numbers(text: str, language: str = "de") -> list[Entity]:
     while i < len(toks):
         digits, last, nxt = _read_run(toks, i, language)
         start, end = toks[i].start, toks[max(last, i)].end
+        before = {t.text for t in toks[max(0, i - 3) : i]}
         if (
             last >= i
             and len(digits.lstrip("+")) >= MIN_DIGITS
             and not _DATE_RE.fullmatch(text[start:end])
+            and not before & _REFERENCE_WORDS
         ):
             found.append(make_entity("phone_number", digits, text, start, end, EXTRACTOR))
             i = last + 1

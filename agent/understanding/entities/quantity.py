@@ -26,6 +26,7 @@ _UNITS: dict[str, tuple[str, ...]] = {
     "sack": ("sack", "säcke", "saecke", "säcken", "bag", "bags", "sacks"),
     "eimer": ("eimer", "bucket", "buckets"),
     "kanister": ("kanister",),
+    "fass": ("fass", "fässer", "fässern", "barrel", "barrels"),
     "dose": ("dose", "dosen", "can", "cans", "tin", "tins"),
     "flasche": ("flasche", "flaschen", "bottle", "bottles"),
     "kiste": ("kiste", "kisten", "crate", "crates"),
@@ -36,10 +37,17 @@ _UNITS: dict[str, tuple[str, ...]] = {
     "satz": ("satz", "sätze", "set", "sets"),
     "paar": ("paar", "pair", "pairs"),
     "meter": ("meter", "metern", "m", "laufmeter", "lfm", "metre", "metres", "meters"),
-    "quadratmeter": ("quadratmeter", "qm", "m²", "m2", "square metres", "sqm"),
+    "quadratmeter": (
+        "quadratmeter",
+        "quadratmetern",
+        "qm",
+        "m²",
+        "m2",
+        "square metres",
+        "square meters",
+        "sqm",
+    ),
     "kubikmeter": ("kubikmeter", "m³", "m3", "cbm"),
-    "zentimeter": ("zentimeter", "cm"),
-    "millimeter": ("millimeter", "mm"),
     "kilogramm": ("kilogramm", "kilo", "kilos", "kg", "kilograms"),
     "gramm": ("gramm", "g", "grams"),
     "tonne": ("tonne", "tonnen", "t", "tons", "tonnes"),
@@ -65,9 +73,17 @@ _NOT_COUNTED = set(
         "oclock o'clock hours hour days day weeks week minutes euros percent times people "
         "questions "
         "dollars und da dann davon von vom vor nach ist sind wäre wären hätte haben brauche "
-        "am um im in zu zum zur bis ab the of and or please"
+        "am um im in zu zum zur bis ab the of and or please grad zentimeter millimeter cm mm "
+        "more for times one ones floor floors years year old street road "
+        "zoll plus minus prozent kleine kleinen große großen zurück jahre alt"
     )
 )
+#: A number after one of these words is no quantity ("minus zehn", "sechs mal sechzig",
+#: "lindwurmstraße achtundachtzig").
+_NOT_AFTER = re.compile(
+    r"minus|plus|mal|x|nr|nummer|\w*(?:straße|strasse|str|weg|platz|allee|gasse|ring)"
+)
+_STREET = re.compile(r"street|road|avenue|lane|drive|way|\w*(?:straße|strasse|weg|platz|allee)")
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|m²|m³|[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
@@ -82,6 +98,8 @@ def _amount(words: list[str], language: str) -> float | None:
     if len(words) == 1 and words[0] in _ONE:
         return 1.0
     if language == "en":
+        if len(words) > 1 and words[0] in ("a", "an"):
+            words = ["one", *words[1:]]  # "a hundred"
         try:
             return float(text2num(" ".join(words), "en"))
         except ValueError:
@@ -110,6 +128,24 @@ def _number_before(toks: list[_Tok], i: int, language: str) -> tuple[float, int]
     return None
 
 
+def _counts_noun(toks: list[_Tok], i: int, amount: float, language: str) -> bool:
+    """Whether the number at toks[i-1] counts the noun toks[i] ("zwanzig rohrschellen")."""
+    number, noun = toks[i - 1].text, toks[i].text
+    after = toks[i + 1].text if i + 1 < len(toks) else ""
+    return (
+        number not in _ONE
+        and noun.isalpha()
+        and len(noun) >= 3
+        and amount < 10000
+        and not number.startswith("0")
+        and not (i >= 2 and toks[i - 2].text[0].isdigit())
+        and noun not in _NOT_COUNTED
+        and _amount([noun], language) is None
+        and after not in UNIT_OF
+        and not _STREET.fullmatch(after)
+    )
+
+
 def extract_quantities(text: str, language: str = "de") -> list[Entity]:
     """Quantities with (or, before a noun, without) a unit.
 
@@ -123,6 +159,9 @@ def extract_quantities(text: str, language: str = "de") -> list[Entity]:
     used_until = -1
     for i, tok in enumerate(toks):
         unit = UNIT_OF.get(tok.text)
+        end_tok = tok
+        if i + 1 < len(toks) and f"{tok.text} {toks[i + 1].text}" in UNIT_OF:
+            unit, end_tok = UNIT_OF[f"{tok.text} {toks[i + 1].text}"], toks[i + 1]
         number = _number_before(toks, i, language) if i > 0 else None
         if number is None or toks[number[1]].start < used_until:
             continue
@@ -130,6 +169,8 @@ def extract_quantities(text: str, language: str = "de") -> list[Entity]:
         start = toks[first].start
         if unit == "paar" and toks[first].text in _ONE:
             continue  # "ein paar" is "a few"
+        if first > 0 and _NOT_AFTER.fullmatch(toks[first - 1].text):
+            continue
         if unit is not None:
             value = f"{_fmt(amount)} {unit}"
             found.append(
@@ -138,22 +179,14 @@ def extract_quantities(text: str, language: str = "de") -> list[Entity]:
                     value,
                     text,
                     start,
-                    tok.end,
+                    end_tok.end,
                     EXTRACTOR,
                     amount=_fmt(amount),
                     unit=unit,
                 )
             )
-            used_until = tok.end
-        elif (
-            first == i - 1
-            and toks[first].text not in _ONE
-            and tok.text.isalpha()
-            and len(tok.text) >= 4
-            and tok.text not in _NOT_COUNTED
-            and number_value(tok.text) is None
-            and (i + 1 >= len(toks) or UNIT_OF.get(toks[i + 1].text) is None)
-        ):
+            used_until = end_tok.end
+        elif first == i - 1 and _counts_noun(toks, i, amount, language):
             end = toks[i - 1].end
             found.append(
                 make_entity(
