@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -168,6 +169,50 @@ class Handover(Strict):
         return v
 
 
+class AppointmentType(Strict):
+    """A kind of appointment the assistant may book, e.g. "Heizungswartung", 60 minutes."""
+
+    name: str
+    duration_min: int = Field(ge=5, le=600)
+    synonyms: list[str] = []
+    label: Texts | None = Field(None, description="how it is said; default: the name")
+
+    def say(self, language: Language) -> str:
+        return self.label.get(language) if self.label else self.name
+
+
+class CatalogueItem(Strict):
+    """A product callers may order by phone."""
+
+    sku: str
+    name: str
+    name_en: str | None = None
+    synonyms: list[str] = []
+    unit: Texts = Texts(de="Stück", en="piece")
+    unit_plural: Texts = Texts(de="Stück", en="pieces")
+    price: Decimal | None = Field(None, ge=0, description="per unit, EUR")
+    stock: int | None = Field(None, ge=0, description="None: not tracked")
+
+    def say(self, language: Language) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+class EmergencyKind(Strict):
+    """A kind of incident: keywords recognise it; ``real`` ones go to the on-call rota.
+
+    A real kind with ``confirm`` (a yes/no question) is only an emergency when the caller
+    says yes or mentions one of ``real_if`` (e.g. heating out: only in frost).
+    """
+
+    kind: str
+    label: Texts
+    keywords: list[str]
+    real: bool = True
+    advice: Texts | None = None
+    confirm: Texts | None = None
+    real_if: list[str] = []
+
+
 class Greetings(Strict):
     greeting: Texts
     privacy_notice: Texts | None = None
@@ -189,6 +234,14 @@ class BusinessProfile(Strict):
     texts: Greetings
     handover: Handover
     on_call: OnCall | None = None
+    # Optional sections of the dialogue (issue 5); old profiles load without them.
+    appointment_types: list[AppointmentType] = []
+    slot_buffer_min: int = Field(15, ge=0, le=240, description="free time between bookings")
+    slot_step_min: int = Field(30, ge=5, le=240, description="appointments start on this grid")
+    booking_notice_min: int = Field(120, ge=0, description="earliest booking after now")
+    booking_horizon_days: int = Field(60, ge=1, le=730)
+    catalogue: list[CatalogueItem] = []
+    emergencies: list[EmergencyKind] = []
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,106 @@
+"""The PostgreSQL calendar and record store against the lab database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from agent.actions.calendar import AppointmentNotFound, SlotTaken
+from agent.actions.calendar_pg import PostgresCalendar
+from agent.actions.records import Escalation, Lead, Message, Order, OrderLine, new_id
+from agent.actions.records_pg import PostgresRecordStore
+from agent.profile import BusinessProfile
+from agent.storage import Database
+
+from .conftest import MONDAY_9
+
+pytestmark = pytest.mark.postgres
+TUESDAY = date(2026, 11, 24)
+
+
+async def test_book_find_reschedule_cancel(migrated_db: Database, profile: BusinessProfile) -> None:
+    cal = PostgresCalendar(migrated_db, profile, lambda: MONDAY_9)
+    slots = await cal.free_slots(TUESDAY, appointment_type="Heizungswartung")
+    appt = await cal.book(slots[0], name="Anna Schmidt", phone="+49 171 2345678", note="Therme")
+    assert appt.status == "booked" and appt.start == slots[0].start
+    assert [a.id for a in await cal.find_by_phone("0171 2345678")] == [appt.id]
+    free = await cal.free_slots(TUESDAY, appointment_type="Heizungswartung")
+    assert free[0].start == slots[0].start + timedelta(minutes=90)  # 60 min + 30 min buffer
+    with pytest.raises(SlotTaken):
+        await cal.book(slots[1], name="Other", phone="0170")
+    moved = await cal.reschedule(appt.id, free[-1])
+    assert moved.start == free[-1].start
+    await cal.book(slots[0], name="Other", phone="0170")  # the old time is free again
+    cancelled = await cal.cancel(appt.id)
+    assert cancelled.status == "cancelled"
+    with pytest.raises(AppointmentNotFound):
+        await cal.reschedule(appt.id, free[0])
+    assert len(await cal.appointments()) == 2
+
+
+async def test_concurrent_double_booking_exactly_one_wins(
+    migrated_db: Database, pg_database: str, profile: BusinessProfile
+) -> None:
+    """Two calendars (two connections) book the same slot at the same moment."""
+    other_db = Database(pg_database)
+    try:
+        cals = [
+            PostgresCalendar(migrated_db, profile, lambda: MONDAY_9),
+            PostgresCalendar(other_db, profile, lambda: MONDAY_9),
+        ]
+        slot = (await cals[0].free_slots(TUESDAY, appointment_type="Badberatung"))[3]
+        for _ in range(5):
+            results = await asyncio.gather(
+                cals[0].book(slot, name="A", phone="1"),
+                cals[1].book(slot, name="B", phone="2"),
+                return_exceptions=True,
+            )
+            winners = [r for r in results if not isinstance(r, BaseException)]
+            assert len(winners) == 1, results
+            assert sum(isinstance(r, SlotTaken) for r in results) == 1
+            await cals[0].cancel(winners[0].id)
+    finally:
+        await other_db.close()
+
+
+async def test_database_refuses_overlap_even_without_the_code(
+    migrated_db: Database, profile: BusinessProfile
+) -> None:
+    cal = PostgresCalendar(migrated_db, profile, lambda: MONDAY_9)
+    slot = (await cal.free_slots(TUESDAY, appointment_type="Heizungswartung"))[0]
+    await cal.book(slot, name="A", phone="1")
+    async with migrated_db.connection() as conn:
+        with pytest.raises(psycopg.errors.ExclusionViolation):
+            await conn.execute(
+                "INSERT INTO appointments (id, appointment_type, starts_at, ends_at,"
+                " blocked_until, name, phone, phone_digits)"
+                " VALUES (gen_random_uuid(), 'x', %s, %s, %s, 'B', '2', '2')",
+                (slot.start + timedelta(minutes=30), slot.end, slot.end),
+            )
+
+
+async def test_record_store_round_trip(migrated_db: Database) -> None:
+    store = PostgresRecordStore(migrated_db)
+    lead = Lead(new_id(), MONDAY_9, "neues Bad", "München", "20000 Euro", "bald", "A", "0171")
+    order = Order(
+        new_id(),
+        MONDAY_9,
+        (
+            OrderLine("HKV-12", "Heizkörperventil", 2, "Stück", Decimal("18.90")),
+            OrderLine("SPK-UP", "Spülkasten", 5, "Stück", Decimal("129.00"), backorder=2),
+        ),
+        "B",
+        "0172",
+    )
+    msg = Message(new_id(), MONDAY_9, "callback", "C", "0173", "Rechnung", due=TUESDAY)
+    esc = Escalation(new_id(), MONDAY_9, "gasgeruch", "D", "0174", "Hauptstr. 1", "Gasgeruch")
+    for record in (lead, order, msg, esc, lead, order):  # repeats change nothing
+        await store.add(record)
+    assert await store.leads() == [lead]
+    assert await store.orders() == [order]
+    assert await store.messages() == [msg]
+    assert await store.escalations() == [esc]
