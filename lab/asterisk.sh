@@ -253,13 +253,38 @@ start() {
     say "asterisk up (pid $(asterisk_pid || echo "$pid")), ARI answers on $ARI_URL"
 }
 
+# What to reload for a changed config file: only that module, so other users of the
+# lab (ARI websockets, calls in progress) are not disturbed.
+reload_target() {
+    case $1 in
+    pjsip.conf) echo res_pjsip.so ;;
+    ari.conf) echo res_ari.so ;;
+    http.conf) echo http ;;
+    rtp.conf) echo res_rtp_asterisk.so ;;
+    voicemail.conf) echo app_voicemail.so ;;
+    chan_websocket.conf) echo chan_websocket.so ;;
+    websocket_client.conf) echo res_websocket_client.so ;;
+    cdr.conf) echo cdr ;;
+    cel.conf) echo cel ;;
+    features.conf) echo features ;;
+    indications.conf) echo indications ;;
+    acl.conf) echo acl ;;
+    udptl.conf) echo udptl ;;
+    manager.conf) echo manager ;;
+    pjproject.conf) echo res_pjproject.so ;;
+    ccss.conf) echo ccss ;;
+    *) echo "" ;; # unknown: reload everything
+    esac
+}
+
 reload_changed() {
-    local name restart=0 dialplan=0 modules=0
+    local name target restart=0 dialplan=0
+    local -a targets=()
     for name in "${CHANGED[@]}"; do
         case $name in
         modules.conf | modules.conf.rufbereit | asterisk.conf | logger.conf) restart=1 ;;
         extensions*.conf) dialplan=1 ;;
-        *) modules=1 ;;
+        *) targets+=("$(reload_target "$name")") ;;
         esac
     done
     if ((restart)); then
@@ -271,12 +296,17 @@ reload_changed() {
     fi
     if ((dialplan)); then
         rx 'dialplan reload' >/dev/null
-        say "dialplan reloaded (${CHANGED[*]})"
+        say "dialplan reloaded"
     fi
-    if ((modules)); then
+    for target in $(printf '%s\n' "${targets[@]}" | sort -u); do
+        rx "module reload $target" >/dev/null
+        say "reloaded $target"
+    done
+    if printf '%s\n' "${targets[@]}" | grep -qx ''; then
         rx 'module reload' >/dev/null
-        say "modules reloaded (${CHANGED[*]})"
+        say "reloaded all modules"
     fi
+    say "config changed: ${CHANGED[*]}"
     return 0
 }
 

@@ -24,7 +24,7 @@ from tests.support.lab import (
     asterisk_cli,
     stasis_app_registered,
 )
-from tests.support.phones import place_call, run_uas
+from tests.support.phones import RtpEndpoint, place_call, run_uas, tone
 
 pytestmark = pytest.mark.integration
 
@@ -85,6 +85,21 @@ async def test_busy_office_does_not_leave_the_caller_hanging(lab: None, ari_clea
     assert not result.ok, "the call cannot be answered when the office is busy"
     assert not result.timed_out, "Asterisk must end the call, not let it ring"
     assert "486" in result.error_text or "Busy" in result.error_text, result.error_text
+
+
+async def test_caller_can_talk_into_the_call(lab: None, ari_cleanup: None) -> None:
+    """The lab caller's RTP sender reaches Asterisk: the echo test (600) sends it back."""
+
+    async def talk(rtp: RtpEndpoint) -> None:
+        await rtp.wait_for_peer(5)
+        await rtp.send_pcm(tone(1000, 1.0, -12.0))
+
+    result = await place_call("600", hold_s=2.5, timeout=20, during=talk)
+    assert result.ok, result.error_text
+    first = result.first_audio_at(threshold_dbfs=-30)
+    assert first is not None, "nothing came back from the echo test"
+    level = result.rms_dbfs(since=first)
+    assert abs(level - -12.0) < 3, f"echo came back at {level:.1f} dBFS"
 
 
 def _dialplan_priorities(path: Path) -> dict[int, str]:

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import math
 import random
+import re
 import shutil
 import socket
 import struct
@@ -100,6 +101,62 @@ def _read(path: Path, limit: int = 6000) -> str:
     return text[-limit:]
 
 
+def _sipp_errors(path: Path) -> str:
+    """sipp's error log (see ``_without_noise``)."""
+    try:
+        return _without_noise(path.read_text(errors="replace"))
+    except FileNotFoundError:
+        return ""
+
+
+_NOISE = ("jumping to label", "The following events occurred", "Resolving remote host")
+
+
+def _without_noise(text: str) -> str:
+    """sipp's messages without the expected ones (the scenarios' timed jumps)."""
+    # entries start with a timestamp; sipp does not always end them with a newline
+    entries = re.split(r"(?=\d{4}-\d\d-\d\d\t\d\d:\d\d:\d\d\.\d+\t)", text)
+    keep = [
+        e.strip()
+        for e in entries
+        if e.strip() and not any(n in e for n in _NOISE) and "There were more errors" not in e
+    ]
+    return "\n".join(keep)[-6000:]
+
+
+def _sipp() -> str:
+    path = shutil.which("sipp")
+    if path is None:
+        raise RuntimeError("sipp is not installed (apt-get install sip-tester)")
+    return path
+
+
+def _read(path: Path, limit: int = 6000) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+    return text[-limit:]
+
+
+def _sipp_errors(path: Path) -> str:
+    """sipp's error log without the expected noise (the scenarios' timed jumps)."""
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+    # entries start with a timestamp; sipp does not always end them with a newline
+    entries = re.split(r"(?=\d{4}-\d\d-\d\d\t\d\d:\d\d:\d\d\.\d+\t)", text)
+    keep = [
+        e.strip()
+        for e in entries
+        if e.strip()
+        and "jumping to label" not in e
+        and not e.startswith("The following events occurred")
+    ]
+    return "\n".join(keep)[-6000:]
+
+
 # ---------------------------------------------------------------------------- RTP
 
 
@@ -162,12 +219,16 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         else:
             pcm = b""
         self.packets.append(RtpPacket(at, pt, seq, ts, pcm))
+        self.learn_peer(addr)
+
+    def learn_peer(self, addr: tuple[str, int]) -> None:
+        """Where to send: the first of Asterisk's SDP address or its first RTP packet."""
         if self.peer is None:
             self.peer = addr
             self._peer_seen.set()
 
     async def wait_for_peer(self, within: float = 10.0) -> tuple[str, int]:
-        """Wait until Asterisk has sent us RTP; returns its address."""
+        """Wait until the call is answered (or Asterisk sent RTP); returns its address."""
         await asyncio.wait_for(self._peer_seen.wait(), within)
         assert self.peer is not None
         return self.peer
@@ -219,11 +280,19 @@ class CallResult:
     error_text: str = ""  # sipp's stderr and error log, when it failed
     timed_out: bool = False
     remote_hangup: bool | None = None  # True: Asterisk hung up first; None: not answered
+    gave_up: bool = False  # not answered within answer_timeout: the caller cancelled
+    expected_remote_hangup: bool = False  # place_call(wait_for_hangup=True)
     rtp: RtpEndpoint | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and not self.timed_out
+        """The call was answered and ended as expected (sipp saw no error)."""
+        return (
+            self.returncode == 0
+            and not self.timed_out
+            and not self.gave_up
+            and (self.remote_hangup is True or not self.expected_remote_hangup)
+        )
 
     @property
     def audio_packets(self) -> list[RtpPacket]:
@@ -254,17 +323,23 @@ async def place_call(
     timeout: float,  # noqa: ASYNC109 - sipp is killed after it; part of the API
     wait_for_hangup: bool = False,
     during: Callable[[RtpEndpoint], Awaitable[None]] | None = None,
+    answer_timeout: float | None = None,
 ) -> CallResult:
     """Call ``extension`` from the lab's caller phone and record the audio it hears.
 
     The caller holds the call ``hold_s`` seconds after the answer, then hangs up; if
     Asterisk hangs up first, that is fine too (see ``CallResult.remote_hangup``). With
-    ``wait_for_hangup=True`` the caller never hangs up: Asterisk must end the call within
-    ``hold_s`` seconds of answering, else the call fails. ``during`` runs while the call
-    is up (e.g. to talk: ``await rtp.wait_for_peer(5); await rtp.send_pcm(...)``) and is
-    cancelled when sipp exits. sipp is killed after ``timeout`` seconds.
+    ``wait_for_hangup=True`` Asterisk must end the call within ``hold_s`` seconds of
+    answering, else the caller hangs up and the call fails. If nobody answers within
+    ``answer_timeout`` seconds (default: what ``timeout`` leaves after the hold), the
+    caller gives up (CANCEL) and the call fails (``CallResult.gave_up``). ``during`` runs
+    while the call is up (e.g. to talk: ``await rtp.wait_for_peer(5); await
+    rtp.send_pcm(...)``) and is cancelled when sipp exits. sipp is killed after
+    ``timeout`` seconds whatever happens.
     """
-    scenario = SIPP_DIR / ("uac_wait_bye.xml" if wait_for_hangup else "uac_call.xml")
+    scenario = SIPP_DIR / "uac_call.xml"
+    if answer_timeout is None:
+        answer_timeout = max(1.0, timeout - hold_s - 5)
     rtp = await RtpEndpoint.open()
     workdir = Path(tempfile.mkdtemp(prefix="rufbereit-call-"))
     log_file, err_file = workdir / "call.log", workdir / "errors.log"
@@ -273,7 +348,8 @@ async def place_call(
         "-i", HOST, "-p", str(_free_port()), "-cp", str(_free_port(host="0.0.0.0")),
         "-mi", HOST,
         "-set", "rtp_port", str(rtp.port), "-set", "caller_number", caller_number,
-        "-recv_timeout", str(max(1, round(hold_s * 1000))),
+        "-set", "hold_ms", str(max(0, round(hold_s * 1000))),
+        "-recv_timeout", str(max(1, round(answer_timeout * 1000))),
         "-trace_err", "-error_file", str(err_file),
         "-trace_logs", "-log_file", str(log_file),
         "-nostdin",
@@ -286,6 +362,7 @@ async def place_call(
         _sipp(), *args, cwd=workdir, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+    watcher = asyncio.create_task(_learn_media_address(log_file, rtp))
     try:
         if during is not None:
             helper = asyncio.create_task(during(rtp))
@@ -297,22 +374,34 @@ async def place_call(
         ended_at = time.monotonic()
     finally:
         await _stop(proc)
-        if helper is not None:
-            helper.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await helper
+        for task in (watcher, helper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         rtp.close()
     log = _read(log_file)
+    remote_hangup = True if "hangup=remote" in log else False if "hangup=caller" in log else None
+    problems = []
+    if timed_out:
+        problems.append(f"sipp did not finish within {timeout} s (killed)")
+    elif proc.returncode != 0:
+        problems.append(f"sipp exit code {proc.returncode}")
+    if "gave-up" in log:
+        problems.append(f"not answered within {answer_timeout} s: the caller gave up")
+    if wait_for_hangup and remote_hangup is False:
+        problems.append(f"Asterisk did not hang up within {hold_s} s of answering")
     error_text = ""
-    if timed_out or proc.returncode != 0:
+    if problems:
         error_text = "\n".join(
-            t for t in (
-                f"sipp did not finish within {timeout} s (killed)" if timed_out else
-                f"sipp exit code {proc.returncode}",
-                stderr.decode(errors="replace").strip()[-3000:],
-                _read(err_file).strip(),
-            ) if t
-        )  # fmt: skip
+            t
+            for t in (
+                *problems,
+                _without_noise(stderr.decode(errors="replace")),
+                _sipp_errors(err_file),
+            )
+            if t.strip()
+        )
     shutil.rmtree(workdir, ignore_errors=True)
     return CallResult(
         extension=extension,
@@ -322,22 +411,36 @@ async def place_call(
         packets=rtp.packets,
         error_text=error_text,
         timed_out=timed_out,
-        remote_hangup=True if "hangup=remote" in log else False if "hangup=caller" in log else None,
+        remote_hangup=remote_hangup,
+        gave_up="gave-up" in log,
+        expected_remote_hangup=wait_for_hangup,
         rtp=rtp,
     )
 
 
+async def _learn_media_address(log_file: Path, rtp: RtpEndpoint) -> None:
+    """Tell ``rtp`` where Asterisk wants our audio, from the SDP of its 200 OK."""
+    while rtp.peer is None:
+        for line in _read(log_file).splitlines():
+            m = re.search(r"media=c=IN IP4 ([0-9.]+) m=audio ([0-9]+)", line)
+            if m:
+                rtp.learn_peer((m.group(1), int(m.group(2))))
+                return
+        await asyncio.sleep(0.02)
+
+
 async def _stop(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        proc.terminate()
-    try:
-        await asyncio.wait_for(proc.wait(), 3)
-    except TimeoutError:
+    """Make sure sipp is gone (it exits by itself when its call is over)."""
+    for stop, grace in ((proc.terminate, 3.0), (proc.kill, None)):
+        if proc.returncode is not None:
+            return
         with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
+            stop()
+        if grace is None:
+            await proc.wait()
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), grace)
 
 
 # ---------------------------------------------------------------------------- phones
@@ -418,7 +521,7 @@ class SippPhone:
             await _stop(self._proc)
         if self.workdir is not None:
             self._log = _read(self.workdir / "calls.log", 100_000)
-            self._errors = _read(self.workdir / "errors.log")
+            self._errors = _sipp_errors(self.workdir / "errors.log")
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
 
@@ -447,7 +550,7 @@ class SippPhone:
     @property
     def errors(self) -> str:
         """sipp's error log: unexpected messages, failed calls."""
-        return _read(self.workdir / "errors.log") if self.workdir else self._errors
+        return _sipp_errors(self.workdir / "errors.log") if self.workdir else self._errors
 
     async def wait_for(self, what: str = "calls", n: int = 1, within: float = 10.0) -> None:
         """Wait until ``calls``/``answered``/``ended``/``cancelled`` reaches ``n``."""
