@@ -124,7 +124,11 @@ build() {
     if [[ -f $BUILT_MARK && -x $ROOT/usr/sbin/asterisk ]]; then
         return 0
     fi
-    [[ -z $(mounts_under "$ROOT") ]] || die "something is mounted under $ROOT; run: $0 down"
+    if [[ -d $ROOT ]]; then
+        say "chroot $ROOT is from an older recipe: rebuilding"
+        [[ -z $(chroot_pids) ]] && [[ -z $(mounts_under "$ROOT") ]] ||
+            die "the old chroot is still in use; run: $0 down"
+    fi
     local tmp=$ROOT.new
     [[ -z $(mounts_under "$tmp") ]] || die "something is mounted under $tmp"
     rm -rf "$tmp" "$ROOT"

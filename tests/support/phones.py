@@ -55,8 +55,8 @@ def dbfs(rms: float) -> float:
 
 
 def tone(freq: float = 440.0, seconds: float = 1.0, level_dbfs: float = -20.0) -> bytes:
-    """A sine tone as 16-bit little-endian PCM at 8 kHz."""
-    amp = 32768 * 10 ** (level_dbfs / 20) * math.sqrt(2)
+    """A sine tone as 16-bit little-endian PCM at 8 kHz; ``level_dbfs`` is its RMS level."""
+    amp = min(32767.0, 32768 * 10 ** (level_dbfs / 20) * math.sqrt(2))
     n = int(seconds * SAMPLE_RATE)
     samples = (int(amp * math.sin(2 * math.pi * freq * i / SAMPLE_RATE)) for i in range(n))
     return struct.pack(f"<{n}h", *samples)
@@ -451,7 +451,10 @@ class SippPhone:
 
     ``scenario``: "answer" (180, 200 OK, plays ``audio`` in a loop, waits for BYE),
     "busy" (486) or "ring" (180, never answers), or a file name in tests/sipp/.
+    ``audio``: what the phone says, 16-bit 8 kHz PCM (default: 440 Hz at -20 dBFS).
     ``hangup_after_s``: with "answer", the phone hangs up itself this long after answering.
+    Counters (``calls``, ``answered``, ``ended``, ``cancelled``) come from sipp's log and
+    stay readable after the phone is stopped.
     """
 
     def __init__(
