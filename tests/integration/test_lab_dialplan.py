@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -45,8 +47,9 @@ async def test_without_agent_the_call_reaches_the_office(lab: None, ari_cleanup:
     assert not await stasis_app_registered(), (
         "an agent is connected as ARI app 'rufbereit'; this test needs it NOT running"
     )
+    caller = f"+49891{random.randrange(10**6):06d}"  # tells our channels from other runs'
     async with run_uas("office") as office:
-        result = await place_call("800", hold_s=3, timeout=45)
+        result = await place_call("800", hold_s=3, caller_number=caller, timeout=45)
         await office.wait_for("ended", 1, within=5)
     assert result.ok, result.error_text
     assert office.calls == 1, f"office got {office.calls} calls; sipp errors: {office.errors}"
@@ -61,19 +64,19 @@ async def test_without_agent_the_call_reaches_the_office(lab: None, ari_cleanup:
     assert all(p.payload_type == 0 for p in result.audio_packets), "expected u-law (PT 0)"
     assert 2.5 < len(result.audio_packets) * 0.020 < 4.5  # ~3 s of 20 ms packets
 
-    # Both legs are torn down right after the BYE. (Only our phones' channels count: other
-    # test runs may share the lab.)
+    # Both legs are torn down right after the BYE. (Only this call's channels count:
+    # other test runs may share the lab.)
     left: list[str] = []
     for _ in range(50):
-        left = [c["name"] for c in await asterisk_channels() if _ours(c["name"])]
+        left = [c["name"] for c in await asterisk_channels() if _of_call(c, caller)]
         if not left:
             break
         await asyncio.sleep(0.1)
     assert not left, f"channels left behind: {left}"
 
 
-def _ours(channel_name: str) -> bool:
-    return channel_name.startswith(("PJSIP/caller-", "PJSIP/office-"))
+def _of_call(channel: dict[str, Any], caller_number: str) -> bool:
+    return caller_number in (channel["caller"]["number"], channel["connected"]["number"])
 
 
 async def test_busy_office_does_not_leave_the_caller_hanging(lab: None, ari_cleanup: None) -> None:
