@@ -1,0 +1,70 @@
+"""What a flow may use: the profile, the language, the clock, the stores, the caller."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from agent.actions.calendar import Calendar
+from agent.actions.records import RecordStore
+from agent.profile import BusinessProfile, Language
+
+from . import executor
+from .actions import Action
+from .datetime_speech import say_due
+from .office import is_open, next_working_day
+from .prompts import say
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class FlowContext:
+    profile: BusinessProfile
+    language: Language
+    clock: Clock
+    calendar: Calendar
+    records: RecordStore
+    caller_number: str | None = None
+    call_id: str | None = None
+    #: What the caller told us once (name, phone, address), offered again by later flows.
+    known: dict[str, str] = field(default_factory=dict)
+    #: Actions performed in the current turn (the engine collects them).
+    performed: list[Action] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return self.clock().astimezone(self.profile.tz)
+
+    def say(self, key: str, **values: Any) -> str:
+        return say(key, self.language, **values)
+
+    def is_open(self) -> bool:
+        return is_open(self.profile, self.now())
+
+    def next_working_day(self) -> date:
+        return next_working_day(self.profile, self.now())
+
+    def due(self) -> str:
+        """When the office will deal with it: 'heute' / 'am Dienstag, den 24. November'."""
+        return say_due(self.next_working_day(), self.now(), self.language)
+
+    async def perform(self, action: Action) -> str | None:
+        """Do the action's bookkeeping (may raise, e.g. SlotTaken) and record it for the turn."""
+        result = await executor.perform(
+            action,
+            calendar=self.calendar,
+            records=self.records,
+            now=self.now(),
+            call_id=self.call_id,
+        )
+        self.performed.append(action)
+        log.info(
+            "dialogue action",
+            extra={"action": type(action).__name__, "call_id": self.call_id, "id": result},
+        )
+        return result

@@ -1,0 +1,308 @@
+"""The dialogue engine: one per call. Text, keys and silence in; a :class:`Turn` out.
+
+Rules, in the order they apply to each utterance:
+
+1. a real emergency (the profile's keywords) takes over at once;
+2. an upset caller, or one asking for a person, is handed over (transfer during office
+   hours, else a message is taken);
+3. a new main intent mid-flow switches topic when the flow cannot use the utterance, the
+   caller signals a change ("eigentlich", "vorher noch eine Frage") or asks a question;
+   the unfinished flow is offered again afterwards ("Wollen wir mit dem Termin
+   weitermachen?");
+4. otherwise the current flow gets it (slot answers, confirmations, corrections);
+5. two failed understandings in a row hand over.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from agent.actions.calendar import Calendar, InMemoryCalendar
+from agent.actions.records import InMemoryRecordStore, RecordStore
+from agent.profile import WEEKDAYS, BusinessProfile, Language
+from agent.understanding.entities import ENTITY_KINDS, extract_entities
+from agent.understanding.nlu import NluBackend, NluError
+
+from .actions import Handover
+from .context import FlowContext
+from .cues import changes_topic, is_question, is_upset, normalize, yes_no
+from .flows import EmergencyFlow, Flow, HandoverFlow, detect_emergency, flow_for
+from .flows.base import Step
+from .prompts import register
+from .state import DialogueState
+from .summary import handover_summary
+from .turn import End, Turn
+from .utterance import Utterance
+
+log = logging.getLogger(__name__)
+register({"call_later": ("Bitte rufen Sie später noch einmal an. Auf Wiederhören!",
+                         "Please call again later. Goodbye!")})  # fmt: skip
+
+Reply = tuple[list[str], End | None]
+SWITCH_CONFIDENCE = 0.8
+
+
+class DialogueEngine:
+    def __init__(
+        self,
+        profile: BusinessProfile,
+        nlu: NluBackend,
+        *,
+        calendar: Calendar | None = None,
+        records: RecordStore | None = None,
+        clock: Callable[[], datetime] | None = None,
+        language: Language | None = None,
+        caller_number: str | None = None,
+        call_id: str | None = None,
+        threshold: float = 0.5,
+    ) -> None:
+        clock = clock or (lambda: datetime.now(profile.tz))
+        self.ctx = FlowContext(
+            profile=profile,
+            language=language or profile.language,
+            clock=clock,
+            calendar=calendar or InMemoryCalendar(profile, clock),
+            records=records or InMemoryRecordStore(),
+            caller_number=caller_number,
+            call_id=call_id,
+        )
+        self.nlu = nlu
+        self.threshold = threshold
+        self.state = DialogueState()
+
+    @property
+    def ended(self) -> End | None:
+        return self.state.ended
+
+    # -- events -------------------------------------------------------------------------
+
+    async def start(self) -> Turn:
+        texts = self.ctx.profile.texts
+        replies = [texts.greeting.get(self.ctx.language)]
+        if texts.privacy_notice is not None:
+            replies.append(texts.privacy_notice.get(self.ctx.language))
+        return self._finish((replies, None))
+
+    async def on_text(self, text: str) -> Turn:
+        if self.state.ended:
+            return Turn(end=self.state.ended)
+        if not text.strip():
+            return await self.on_silence()
+        self.state.silence = 0
+        self.state.history.append(("caller", text.strip()))
+        u = await self._understand(text)
+        return self._finish(await self._guarded(u))
+
+    async def on_dtmf(self, digit: str) -> Turn:
+        if self.state.ended:
+            return Turn(end=self.state.ended)
+        self.state.silence = 0
+        self.state.history.append(("caller", f"[DTMF {digit}]"))
+        flow = self.state.flow
+        waiting = flow.awaiting_yes_no() if flow else self.state.mode != "open"
+        if waiting and digit in ("1", "2"):
+            yes = digit == "1"
+            u = Utterance("", "", "affirm" if yes else "deny", 1.0, yes=yes, dtmf=digit)
+            return self._finish(await self._guarded(u))
+        hint = self.ctx.say("yes_no_hint" if waiting else "say_it")
+        return self._finish(([hint, *self._question()], None))
+
+    async def on_silence(self) -> Turn:
+        if self.state.ended:
+            return Turn(end=self.state.ended)
+        self.state.silence += 1
+        if self.state.silence == 1:
+            return self._finish(([self.ctx.say("still_there"), *self._question()], None))
+        if self.state.flow is not None and self.ctx.is_open() and not self.state.handed_over:
+            return self._finish(await self._handover("silence", None))
+        return self._finish(([self.ctx.say("silence_end")], "hangup"))
+
+    # -- understanding ------------------------------------------------------------------
+
+    def _hours_hint(self, dt: datetime) -> bool:
+        hours = self.ctx.profile.opening_hours
+        return any(s.contains(dt.time()) for d in WEEKDAYS for s in hours.spans(d))
+
+    async def _understand(self, text: str) -> Utterance:
+        ctx = self.ctx
+        now = ctx.now()
+        parse = None
+        try:
+            parse = await self.nlu.parse(text, language=ctx.language, now=now)
+        except NluError as exc:
+            log.warning("NLU failed; rules only", extra={"call_id": ctx.call_id, "error": str(exc)})
+        entities = extract_entities(
+            text, ctx.language, now, self._hours_hint, timezone=ctx.profile.tz
+        )
+        extra = [e for e in parse.entities if e.entity not in ENTITY_KINDS] if parse else []
+        intent, confidence = (parse.intent.name, parse.intent.confidence) if parse else (None, 0.0)
+        if intent == "out_of_scope" or confidence < self.threshold:
+            intent = None
+        norm = normalize(text)
+        yes = yes_no(norm)
+        if yes is None and intent in ("affirm", "deny"):
+            yes = intent == "affirm"
+        log.info(
+            "caller turn understood",
+            extra={"call_id": ctx.call_id, "intent": intent, "confidence": round(confidence, 3),
+                   "entities": sorted({e.entity for e in entities}), "yes": yes},
+        )  # fmt: skip
+        return Utterance(text.strip(), norm, intent, confidence, (*entities, *extra), yes)
+
+    # -- deciding -----------------------------------------------------------------------
+
+    async def _guarded(self, u: Utterance) -> Reply:
+        try:
+            return await self._respond(u)
+        except Exception:
+            log.exception("dialogue failed in a turn", extra={"call_id": self.ctx.call_id})
+            self.ctx.performed.clear()
+            if self.ctx.is_open() and not self.state.handed_over:
+                replies, end = await self._handover("error", None)
+                return [self.ctx.say("failed"), *replies], end
+            return [self.ctx.say("failed"), self.ctx.say("call_later")], "hangup"
+
+    async def _respond(self, u: Utterance) -> Reply:
+        ctx, state, flow = self.ctx, self.state, self.state.flow
+        emergency = detect_emergency(ctx.profile, u.norm) if u.text else None
+        if emergency and emergency.real and not isinstance(flow, EmergencyFlow):
+            return await self._start(EmergencyFlow(ctx, emergency), u)
+        protected = isinstance(flow, EmergencyFlow) and flow.real
+        if not state.handed_over and not protected:
+            if u.text and is_upset(u.text):
+                return await self._handover("upset", u)
+            if u.intent == "human_handover":
+                return await self._handover("asked", u)
+        if u.intent == "goodbye" and (flow is None or not flow.accepts(u)):
+            return [ctx.say("goodbye")], "hangup"
+        if u.intent == "repeat":
+            return list(state.last_replies), None
+        if u.intent == "bot_challenge":
+            return [ctx.say("bot", business=ctx.profile.name), *self._question()], None
+        if flow is not None:
+            target = self._switch_target(u, flow)
+            if target is None:
+                return await self._after(await flow.handle(u), flow)
+            return await self._route(target, u)
+        if state.mode != "open" and u.yes is not None and u.main_intent is None:
+            return await self._mode_answer(u.yes)
+        intent = u.main_intent
+        if intent is None and emergency is not None:
+            intent = "emergency"  # a dripping tap: taken for the next working day
+        if intent is not None:
+            return await self._route(intent, u)
+        if u.intent == "greet":
+            return [ctx.say("how_help")], None
+        return await self._no_match()
+
+    def _switch_target(self, u: Utterance, flow: Flow) -> str | None:
+        intent = u.main_intent
+        if intent is None or intent in flow.intents:
+            return None
+        if intent == "emergency" or changes_topic(u.text):
+            return intent
+        if intent == "faq" and is_question(u.text):
+            return intent
+        if not flow.accepts(u) and u.confidence >= SWITCH_CONFIDENCE:
+            return intent
+        return None
+
+    async def _route(self, intent: str, u: Utterance) -> Reply:
+        if intent == "human_handover":
+            return await self._handover("asked", u)
+        for n, old in enumerate(self.state.suspended):
+            if intent in old.intents:  # back to the unfinished flow of that topic
+                del self.state.suspended[n]
+                self._suspend_current()
+                self.state.flow = old
+                return old.question(), None
+        new = flow_for(intent, self.ctx, u)
+        if new is None:
+            return await self._no_match()
+        return await self._start(new, u)
+
+    def _suspend_current(self) -> None:
+        if self.state.flow is not None:
+            self.state.suspended.append(self.state.flow)
+            self.state.flow = None
+
+    async def _start(self, flow: Flow, u: Utterance | None, suspend: bool = True) -> Reply:
+        if suspend:
+            self._suspend_current()
+        self.state.flow = flow
+        return await self._after(await flow.begin(u), flow)
+
+    async def _after(self, step: Step, flow: Flow) -> Reply:
+        state, ctx = self.state, self.ctx
+        replies = list(step.say)
+        if not step.understood:
+            state.no_match += 1
+            if state.no_match >= 2 and not flow.handles_no_match and not state.handed_over:
+                return await self._handover("no_match", None)
+            hint = [ctx.say("yes_no_hint")] if flow.awaiting_yes_no() else []
+            return [ctx.say("sorry"), *hint, *replies], None
+        state.no_match = 0
+        if step.end is not None:
+            state.flow = None
+            return replies, step.end
+        if step.then is not None:
+            more, end = await self._start(step.then, None, suspend=False)
+            return replies + more, end
+        if step.done:
+            state.flow = None
+            if state.suspended:
+                state.mode = "resume"
+                replies.append(ctx.say("resume", topic=state.suspended[-1].topic()))
+            else:
+                state.mode = "anything_else"
+                replies.append(ctx.say("anything_else"))
+        return replies, None
+
+    async def _mode_answer(self, yes: bool) -> Reply:
+        state, ctx = self.state, self.ctx
+        if state.mode == "resume" and state.suspended:
+            flow = state.suspended.pop()
+            if yes:
+                state.flow = flow
+                return flow.question(), None
+            state.mode = "anything_else" if not state.suspended else "resume"
+            nxt = (ctx.say("resume", topic=state.suspended[-1].topic()) if state.suspended
+                   else ctx.say("anything_else"))  # fmt: skip
+            return [ctx.say("ok"), nxt], None
+        if yes:
+            state.mode = "open"
+            return [ctx.say("what_else")], None
+        return [ctx.say("goodbye")], "hangup"
+
+    async def _no_match(self) -> Reply:
+        self.state.no_match += 1
+        if self.state.no_match >= 2 and not self.state.handed_over:
+            return await self._handover("no_match", None)
+        return [self.ctx.say("sorry"), self.ctx.say("capabilities")], None
+
+    async def _handover(self, reason: str, u: Utterance | None) -> Reply:
+        summary = handover_summary(self.ctx, self.state, reason)
+        self.state.handed_over = True
+        self.state.suspended.clear()
+        self.state.flow = None
+        return await self._start(HandoverFlow(self.ctx, reason, summary), u, suspend=False)
+
+    def _question(self) -> list[str]:
+        if self.state.flow is not None:
+            return self.state.flow.question()
+        if self.state.mode == "resume" and self.state.suspended:
+            return [self.ctx.say("resume", topic=self.state.suspended[-1].topic())]
+        return [self.ctx.say("anything_else" if self.state.mode != "open" else "how_help")]
+
+    def _finish(self, reply: Reply) -> Turn:
+        replies, end = reply
+        actions = list(self.ctx.performed)
+        self.ctx.performed.clear()
+        summary = next((a.summary for a in actions if isinstance(a, Handover)), None)
+        if end is not None:
+            self.state.ended = end
+        self.state.last_replies = replies
+        self.state.history += [("assistant", r) for r in replies]
+        return Turn(replies, actions, end, summary)

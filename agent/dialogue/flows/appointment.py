@@ -1,0 +1,208 @@
+"""Booking an appointment: what for, when (offer free slots), name, phone; read back; book."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from agent.actions.calendar import CalendarError, SlotTaken
+from agent.actions.slots import Slot, appointment_types
+from agent.profile import AppointmentType
+
+from ..actions import BookAppointment
+from ..context import FlowContext
+from ..cues import any_phrase
+from ..datetime_speech import say_datetime
+from ..prompts import register
+from ..say import say_list, say_phone
+from ..utterance import Utterance
+from .base import Fill, SlotFlow, Step
+from .slot_search import Found, SlotFinder, Wish, choose, later_wish, wish_from
+
+register(
+    {
+        "appt_ask_type": (
+            "Gern. Worum geht es bei dem Termin? Wir bieten {types} an.",
+            "Sure. What is the appointment for? We offer {types}.",
+        ),
+        "appt_ask_when": ("Wann hätten Sie Zeit?", "When would suit you?"),
+        "appt_offer": ("Ich hätte {slots} frei. Was passt Ihnen?",
+                       "I have {slots} available. Which would suit you?"),
+        "appt_free": ("{when} ist frei.", "{when} is available."),
+        "appt_taken": ("{when} ist leider schon vergeben.", "{when} is already taken, sorry."),
+        "appt_day_full": ("{day} ist leider nichts mehr frei.", "There is nothing free {day}."),
+        "appt_nothing": (
+            "In den nächsten Wochen ist leider kein Termin mehr frei.",
+            "I'm afraid there are no free appointments in the coming weeks.",
+        ),
+        "appt_when_again": ("Wann würde es Ihnen denn passen?", "When would suit you instead?"),
+        "appt_readback": (
+            "Ich fasse zusammen: {kind} am {when}, für {name}, Telefon {phone}. "
+            "Soll ich den Termin so eintragen?",
+            "To confirm: {kind} on {when}, for {name}, phone {phone}. Shall I book it?",
+        ),
+        "appt_booked": ("Der Termin ist eingetragen.", "Your appointment is booked."),
+        "appt_gone": (
+            "Dieser Termin wurde gerade eben vergeben, das tut mir leid.",
+            "I'm sorry, that time has just been taken.",
+        ),
+        "calendar_down": (
+            "Ich komme gerade leider nicht an unseren Kalender.",
+            "I'm afraid I can't reach our calendar right now.",
+        ),
+    }
+)  # fmt: skip
+
+
+def match_type(ctx: FlowContext, u: Utterance) -> AppointmentType | None:
+    """The appointment type ``u`` names (longest synonym wins)."""
+    best: tuple[int, AppointmentType] | None = None
+    for t in appointment_types(ctx.profile):
+        for word in (t.name, t.say(ctx.language), *t.synonyms):
+            if any_phrase(u.norm, (word,)) and (best is None or len(word) > best[0]):
+                best = (len(word), t)
+    return best[1] if best else None
+
+
+class SlotChoice:
+    """The 'when' part shared by booking and rescheduling: wishes, offers, the choice."""
+
+    def __init__(self, ctx: FlowContext) -> None:
+        self.ctx = ctx
+        self.finder = SlotFinder(ctx, ctx.calendar)
+        self.offers: list[Slot] = []
+        self.wish: Wish | None = None
+
+    async def search(self, type_name: str) -> Fill:
+        assert self.wish is not None
+        try:
+            found: Found = await self.finder.find(self.wish, type_name)
+        except CalendarError:
+            return Fill(None, (self.ctx.say("calendar_down"),))
+        self.offers = found.offers
+        if found.exact is not None:
+            return Fill(found.exact, tuple(found.say))
+        return Fill(None, tuple(found.say), asks=bool(found.offers))
+
+    async def fill(
+        self, u: Utterance, strict: bool, type_name: str | None, current: Slot | None
+    ) -> Fill | None:
+        if not strict:
+            picked = choose(u, self.offers, self.ctx.now())
+            if picked is not None:
+                return Fill(picked)
+        anchor = self.offers[0].start.date() if self.offers and not strict else None
+        if current is not None:
+            anchor = current.start.astimezone(self.ctx.profile.tz).date()
+        keep = current.start.astimezone(self.ctx.profile.tz).time() if current else None
+        wish = wish_from(u, anchor, keep) or (later_wish(u, self.offers) if not strict else None)
+        if wish is None:
+            if not strict and u.yes is False:
+                self.offers = []
+                return Fill(None, (self.ctx.say("appt_when_again"),), asks=True)
+            return None
+        self.wish = wish
+        if type_name is None:
+            return Fill(None)  # searched once the type is known
+        return await self.search(type_name)
+
+
+class AppointmentFlow(SlotFlow):
+    name = "appointment"
+    intents = frozenset({"book_appointment"})
+    slot_names = ("type", "slot", "name", "phone")
+    change_words: ClassVar[dict[str, tuple[str, ...]]] = {
+        **SlotFlow.change_words,
+        "slot": ("zeit", "uhrzeit", "tag", "datum", "time", "day", "date"),
+        "type": ("art", "grund", "anlass", "type", "reason"),
+    }
+
+    def __init__(self, ctx: FlowContext) -> None:
+        super().__init__(ctx)
+        self.when = SlotChoice(ctx)
+
+    def _type(self) -> AppointmentType | None:
+        name = self.values.get("type")
+        return next((t for t in appointment_types(self.ctx.profile) if t.name == name), None)
+
+    def _slot(self) -> Slot | None:
+        slot = self.values.get("slot")
+        return slot if isinstance(slot, Slot) else None
+
+    def ask(self, slot: str) -> list[str]:
+        if slot == "type":
+            kinds = [t.say(self.ctx.language) for t in appointment_types(self.ctx.profile)]
+            return [self.ctx.say("appt_ask_type", types=say_list(kinds, self.ctx.language, "or"))]
+        if slot == "slot":
+            return [self.ctx.say("appt_ask_when")]
+        return super().ask(slot)
+
+    def accepts(self, u: Utterance) -> bool:
+        if self.pending == "type":
+            return match_type(self.ctx, u) is not None
+        if self.pending == "slot":
+            return bool(u.times()) or choose(u, self.when.offers, self.ctx.now()) is not None
+        return super().accepts(u)
+
+    async def fill(self, slot: str, u: Utterance, strict: bool) -> Fill | None:
+        if slot == "type":
+            t = match_type(self.ctx, u)
+            if t is None:
+                return None
+            old = self._slot()
+            if old is not None and t.name != old.appointment_type:
+                self.values.pop("slot", None)  # another length: search again at that time
+                self.when.wish = Wish(day=old.start.date(), at=old.start.time())
+            return Fill(t.name)
+        if slot == "slot":
+            kind = self._type()
+            return await self.when.fill(u, strict, kind.name if kind else None, self._slot())
+        return await super().fill(slot, u, strict)
+
+    async def before_ask(self, slot: str) -> Fill | None:
+        kind = self._type()
+        if slot == "slot" and self.when.wish is not None and kind and not self.when.offers:
+            return await self.when.search(kind.name)
+        return None
+
+    def readback(self) -> str:
+        slot, kind = self._slot(), self._type()
+        assert slot is not None and kind is not None
+        return self.ctx.say(
+            "appt_readback",
+            kind=kind.say(self.ctx.language),
+            when=say_datetime(slot.start.astimezone(self.ctx.profile.tz), self.ctx.language),
+            name=self.values["name"],
+            phone=say_phone(str(self.values["phone"])),
+        )
+
+    async def commit(self) -> Step:
+        slot = self._slot()
+        assert slot is not None
+        action = BookAppointment(
+            slot.appointment_type, slot.start, slot.end, str(self.values["name"]),
+            str(self.values["phone"]),
+        )  # fmt: skip
+        try:
+            await self.ctx.perform(action)
+        except SlotTaken:
+            self.values.pop("slot")
+            self.when.wish = Wish(day=slot.start.date(), at=slot.start.time())
+            self.when.offers = []
+            return await self.advance([self.ctx.say("appt_gone")])
+        except CalendarError:
+            return Step([self.ctx.say("calendar_down")], done=True)
+        return Step([self.ctx.say("appt_booked")], done=True)
+
+    def summary(self) -> str:
+        kind, slot = self._type(), self._slot()
+        parts = ["Terminwunsch" if self.ctx.profile.language == "de" else "Appointment"]
+        if kind:
+            parts.append(kind.name)
+        if slot:
+            parts.append(f"{slot.start.astimezone(self.ctx.profile.tz):%d.%m.%Y %H:%M}")
+        return ", ".join(parts)
+
+
+def local(dt: datetime, ctx: FlowContext) -> datetime:
+    return dt.astimezone(ctx.profile.tz)

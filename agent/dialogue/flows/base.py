@@ -1,0 +1,299 @@
+"""The flow interface, and ``SlotFlow``: ask for slots in order, read back, confirm, correct.
+
+A flow gets the caller's utterances while it is the current one and answers with a
+:class:`Step`. ``SlotFlow`` does the common work: it fills slots from the first
+utterance ("einen Termin am Dienstag um 10"), asks for each missing one, reads all back
+for a yes/no, and takes corrections at any point ("nein, Donnerstag", or "den Namen"
+after "was soll ich ändern?"). Flows define ``fill`` for their slots and ``commit``.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ..context import FlowContext
+from ..cues import any_phrase, means_this_number, name_from_answer
+from ..say import say_phone
+from ..turn import End
+from ..utterance import Utterance
+
+
+def phone_as_said(text: str, value: str) -> str:
+    """A typed number keeps the caller's grouping ('089 445566'); spoken words give digits."""
+    digits = re.sub(r"\D", "", text)
+    return text.strip() if digits == re.sub(r"\D", "", value) else value
+
+
+CONFIRM = "_confirm"
+CHANGE = "_change"
+
+
+@dataclass
+class Step:
+    say: list[str] = field(default_factory=list)
+    done: bool = False
+    end: End | None = None
+    understood: bool = True
+    then: Flow | None = None  # the engine starts this flow next (replacing this one)
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """A slot answer: ``value`` fills the slot; ``say`` is said (offers, notes). With
+    ``value`` None the slot stays open; ``asks`` means ``say`` already asks for it."""
+
+    value: object = None
+    say: tuple[str, ...] = ()
+    asks: bool = False
+
+
+class Flow(ABC):
+    name: ClassVar[str]
+    intents: ClassVar[frozenset[str]] = frozenset()
+    #: True: the flow copes with answers it cannot use (the engine never hands over).
+    handles_no_match: ClassVar[bool] = False
+
+    def __init__(self, ctx: FlowContext) -> None:
+        self.ctx = ctx
+        self.asked: list[str] = []  # the pending question, for reprompts
+
+    @abstractmethod
+    async def begin(self, u: Utterance | None) -> Step: ...
+
+    @abstractmethod
+    async def handle(self, u: Utterance) -> Step: ...
+
+    def question(self) -> list[str]:
+        return list(self.asked)
+
+    def awaiting_yes_no(self) -> bool:
+        return False
+
+    def accepts(self, u: Utterance) -> bool:
+        """Whether ``u`` answers the pending question (checked before switching topics)."""
+        return True
+
+    def topic(self) -> str:
+        return self.ctx.say(f"topic_{self.name}")
+
+    def summary(self) -> str:
+        """What the caller wanted so far, in the business's language, for a person."""
+        return ""
+
+
+class SlotFlow(Flow):
+    slot_names: tuple[str, ...] = ()
+    #: Slot -> the prompt key that asks for it.
+    ask_keys: ClassVar[dict[str, str]] = {}
+    #: Slot -> words naming it after "was soll ich ändern?".
+    change_words: ClassVar[dict[str, tuple[str, ...]]] = {
+        "name": ("name", "namen"),
+        "phone": ("nummer", "telefon", "number", "phone"),
+    }
+    #: Slots remembered for later flows of the same call.
+    shared: ClassVar[tuple[str, ...]] = ("name", "phone", "address")
+
+    def __init__(self, ctx: FlowContext) -> None:
+        super().__init__(ctx)
+        self.values: dict[str, object] = {}
+        self.pending: str | None = None
+        self.fails: dict[str, int] = {}
+        self._callerid_offered = False
+        self._asking_callerid = False
+
+    # -- to define ----------------------------------------------------------------------
+
+    @abstractmethod
+    def readback(self) -> str: ...
+
+    @abstractmethod
+    async def commit(self) -> Step: ...
+
+    async def fill(self, slot: str, u: Utterance, strict: bool) -> Fill | None:
+        """``u``'s value for ``slot``; ``strict``: only unmistakable (entity) evidence."""
+        if slot == "name":
+            name = name_from_answer(u.text, u.entities) if not strict else None
+            person = u.entity("person")
+            value = person.value if person else name
+            return Fill(value) if value else None
+        if slot == "phone":
+            return self._fill_phone(u, strict)
+        return None
+
+    async def before_ask(self, slot: str) -> Fill | None:
+        """A chance to fill ``slot`` without asking (e.g. search the calendar)."""
+        return None
+
+    def ask(self, slot: str) -> list[str]:
+        if slot == "phone" and self.ctx.caller_number and not self._callerid_offered:
+            self._callerid_offered = True
+            return [self.ctx.say("ask_phone_callerid", phone=say_phone(self.ctx.caller_number))]
+        return [self.ctx.say(self.ask_keys.get(slot, f"ask_{slot}"))]
+
+    # -- the machinery ------------------------------------------------------------------
+
+    def _fill_phone(self, u: Utterance, strict: bool) -> Fill | None:
+        number = u.entity("phone_number")
+        if number is not None:
+            return Fill(phone_as_said(number.text, number.value))
+        caller = self.ctx.caller_number
+        if strict or caller is None:
+            return None
+        if means_this_number(u.norm):
+            return Fill(caller)
+        if self.pending == "phone" and self._asking_callerid:
+            if u.yes is True:
+                return Fill(caller)
+            if u.yes is False:
+                return Fill(None, (self.ctx.say("ask_phone_other"),), asks=True)
+        return None
+
+    def awaiting_yes_no(self) -> bool:
+        return self.pending == CONFIRM or (self.pending == "phone" and self._asking_callerid)
+
+    def accepts(self, u: Utterance) -> bool:
+        if self.pending in (CONFIRM, CHANGE):
+            return u.yes is not None or self._names_slot(u) is not None
+        return True
+
+    async def begin(self, u: Utterance | None) -> Step:
+        for slot in self.shared:
+            if slot in self.slot_names and slot in self.ctx.known:
+                self.values.setdefault(slot, self.ctx.known[slot])
+        say: list[str] = []
+        asked: str | None = None
+        if u is not None:
+            for slot in self.slot_names:
+                if slot in self.values:
+                    continue
+                f = await self.fill(slot, u, strict=True)
+                if f is not None:
+                    say += f.say
+                    self._store(slot, f.value)
+                    asked = slot if f.asks else asked
+        return await self.advance(say, asked)
+
+    async def handle(self, u: Utterance) -> Step:
+        if self.pending == CONFIRM:
+            return await self._on_confirm(u)
+        if self.pending == CHANGE:
+            return await self._on_change(u)
+        slot = self.pending
+        if slot is None:
+            return await self.advance([])
+        f = await self.fill(slot, u, strict=False)
+        if f is None:
+            corrected = await self._corrections(u, skip=slot)
+            if corrected is not None:
+                return await self.advance(*corrected)
+            return self.not_understood(slot)
+        self.fails.pop(slot, None)
+        self._store(slot, f.value)
+        return await self.advance(list(f.say), slot if f.asks else None)
+
+    def _store(self, slot: str, value: object) -> None:
+        if value is None:
+            self.values.pop(slot, None)
+            return
+        self.values[slot] = value
+        if slot in self.shared and isinstance(value, str) and value:
+            self.ctx.known[slot] = value
+
+    def not_understood(self, slot: str) -> Step:
+        self.fails[slot] = self.fails.get(slot, 0) + 1
+        if self.handles_no_match and self.fails[slot] >= 2 and slot not in (CONFIRM, CHANGE):
+            self.values[slot] = ""  # skip it: a person will ask again
+            return Step()
+        return Step(self.question(), understood=False)
+
+    async def advance(self, say: list[str], asked: str | None = None) -> Step:
+        while True:
+            missing = next((s for s in self.slot_names if s not in self.values), None)
+            if missing is None:
+                self.pending = CONFIRM
+                self._asking_callerid = False
+                self.asked = [self.readback()]
+                return Step(say + self.asked)
+            self.pending = missing
+            if missing == asked:
+                self.asked = say[-1:] if say else self.ask(missing)
+                self._asking_callerid = False
+                return Step(say)
+            f = await self.before_ask(missing)
+            if f is not None:
+                say = say + list(f.say)
+                if f.value is not None:
+                    self._store(missing, f.value)
+                    continue
+                if f.asks:
+                    self.asked = list(f.say[-1:])
+                    return Step(say)
+            offered_before = self._callerid_offered
+            self.asked = self.ask(missing)
+            self._asking_callerid = self._callerid_offered and not offered_before
+            return Step(say + self.asked)
+
+    async def _corrections(
+        self, u: Utterance, skip: str | None = None
+    ) -> tuple[list[str], str | None] | None:
+        said: list[str] = []
+        changed = False
+        asked: str | None = None
+        for slot in self.slot_names:
+            if slot == skip or slot not in self.values:
+                continue
+            f = await self.fill(slot, u, strict=True)
+            if f is None or f.value == self.values.get(slot):
+                continue
+            changed = True
+            said += f.say
+            self._store(slot, f.value)
+            asked = slot if f.asks else asked
+        if not changed:
+            return None
+        return (said or [self.ctx.say("changed")]), asked
+
+    async def _on_confirm(self, u: Utterance) -> Step:
+        corrected = await self._corrections(u)
+        if corrected is not None:
+            return await self.advance(*corrected)
+        if u.yes is True:
+            return await self.commit()
+        if u.yes is False:
+            slot = self._names_slot(u)
+            if slot is not None:
+                return self._reask(slot)
+            self.pending = CHANGE
+            self.asked = [self.ctx.say("what_change")]
+            return Step(list(self.asked))
+        return Step(self.question(), understood=False)
+
+    async def _on_change(self, u: Utterance) -> Step:
+        corrected = await self._corrections(u)
+        if corrected is not None:
+            return await self.advance(*corrected)
+        slot = self._names_slot(u)
+        if slot is not None:
+            return self._reask(slot)
+        if u.yes is False:  # "nichts" / "nein, passt doch"
+            self.pending = CONFIRM
+            self.asked = [self.readback()]
+            return Step(list(self.asked))
+        return Step(self.question(), understood=False)
+
+    def _names_slot(self, u: Utterance) -> str | None:
+        for slot, words in self.change_words.items():
+            if slot in self.slot_names and any_phrase(u.norm, words):
+                return slot
+        return None
+
+    def _reask(self, slot: str) -> Step:
+        self.values.pop(slot, None)
+        self.pending = slot
+        self._callerid_offered = True  # ask for the number itself this time
+        self._asking_callerid = False
+        self.asked = self.ask(slot)
+        return Step(list(self.asked))

@@ -1,0 +1,181 @@
+"""Emergencies: a real one (gas, burst pipe, heating out in frost) gets safety advice, a
+fast address and call-back number, and goes to the on-call rota; an urgent-but-not-
+emergency one (dripping tap, blocked drain) is taken for the next working day."""
+
+from __future__ import annotations
+
+from agent.profile import BusinessProfile, EmergencyKind
+
+from ..actions import CallbackRequest, Handover, StartEscalation, TakeMessage
+from ..context import FlowContext
+from ..cues import any_phrase, free_text, loose_phrase
+from ..prompts import register
+from ..say import say_phone
+from ..utterance import Utterance
+from .base import Fill, SlotFlow, Step
+
+register(
+    {
+        "em_what": ("Was ist passiert?", "What has happened?"),
+        "em_is_real": (
+            "Muss sofort jemand kommen, weil zum Beispiel Wasser ausläuft oder es nach Gas riecht?",
+            "Does someone need to come right now, for example because water is escaping "
+            "or there is a smell of gas?",
+        ),
+        "em_calling": ("Ich verständige sofort unseren Notdienst.",
+                       "I am alerting our on-call technician right away."),
+        "ask_address": ("Wie lautet die genaue Adresse?", "What is the exact address?"),
+        "em_readback": ("Adresse {address}, Rückruf unter {phone}. Stimmt das?",
+                        "Address {address}, call back on {phone}. Is that correct?"),
+        "em_escalated": (
+            "Der Techniker vom Notdienst wird jetzt angerufen und ruft Sie unter {phone} zurück. "
+            "Bitte halten Sie Ihr Telefon frei. Auf Wiederhören!",
+            "The on-call technician is being called now and will ring you back on {phone}. "
+            "Please keep your phone free. Goodbye!",
+        ),
+        "em_office": ("Ich verbinde Sie sofort mit unserem Büro.",
+                      "I am putting you through to our office right away."),
+        "em_no_oncall": (
+            "Ich gebe Ihre Meldung sofort als dringend weiter. Bei Gefahr rufen Sie bitte die 112.",
+            "I am passing your report on as urgent right away. If there is danger, "
+            "please call 112.",
+        ),
+        "em_not_real": ("Das ist ärgerlich, aber kein Fall für den Notdienst.",
+                        "That is annoying, but not a case for the emergency service."),
+        "em_next_day": ("Ein Mitarbeiter meldet sich {due} bei Ihnen.",
+                        "Someone from our team will get in touch {due}."),
+    }
+)  # fmt: skip
+
+
+def detect_emergency(profile: BusinessProfile, norm: str) -> EmergencyKind | None:
+    """The kind whose longest keyword is found in ``norm`` (words in order, a few others
+    between them): 'läuft nicht ab' beats 'wasser läuft'."""
+    best: tuple[int, EmergencyKind] | None = None
+    for kind in profile.emergencies:
+        for kw in kind.keywords:
+            if loose_phrase(norm, kw) and (best is None or len(kw) > best[0]):
+                best = (len(kw), kind)
+    return best[1] if best else None
+
+
+class EmergencyFlow(SlotFlow):
+    name = "emergency"
+    intents = frozenset({"emergency"})
+
+    def __init__(self, ctx: FlowContext, kind: EmergencyKind | None = None) -> None:
+        super().__init__(ctx)
+        self.kind = kind
+        self.real: bool | None = None
+        self.stage = "classify"  # classify: what | is_real | confirm_kind; then slots
+        self.description: list[str] = []
+
+    def _label(self, business: bool = False) -> str:
+        lang = self.ctx.profile.language if business else self.ctx.language
+        if self.kind is not None:
+            return self.kind.label.get(lang)
+        return "Notfall" if lang == "de" else "emergency"
+
+    def awaiting_yes_no(self) -> bool:
+        return self.stage in ("is_real", "confirm_kind") or super().awaiting_yes_no()
+
+    def accepts(self, u: Utterance) -> bool:
+        return True if self.stage == "what" else super().accepts(u)
+
+    async def begin(self, u: Utterance | None) -> Step:
+        if u is not None:
+            self.description.append(u.text.strip())
+            self.kind = self.kind or detect_emergency(self.ctx.profile, u.norm)
+        if self.kind is None:
+            self.stage = "what"
+            self.asked = [self.ctx.say("em_what")]
+            return Step(list(self.asked))
+        return await self._classify(u)
+
+    async def _classify(self, u: Utterance | None) -> Step:
+        kind = self.kind
+        assert kind is not None
+        if not kind.real:
+            return await self._decided(False)
+        if kind.confirm and not (u and any_phrase(u.norm, tuple(kind.real_if))):
+            self.stage = "confirm_kind"
+            self.asked = [kind.confirm.get(self.ctx.language)]
+            return Step(list(self.asked))
+        return await self._decided(True)
+
+    async def _decided(self, real: bool) -> Step:
+        self.real, self.stage = real, "slots"
+        advice = [self.kind.advice.get(self.ctx.language)] if self.kind and self.kind.advice else []
+        if real:
+            self.slot_names = ("address", "phone")
+            return await self._start_slots([*advice, self.ctx.say("em_calling")])
+        self.slot_names = ("name", "phone")
+        intro = [self.ctx.say("em_not_real"), *advice,
+                 self.ctx.say("em_next_day", due=self.ctx.due())]  # fmt: skip
+        return await self._start_slots(intro)
+
+    async def _start_slots(self, say: list[str]) -> Step:
+        step = await SlotFlow.begin(self, None)
+        return Step([*say, *step.say])
+
+    async def handle(self, u: Utterance) -> Step:
+        if self.stage == "slots":
+            return await super().handle(u)
+        self.description.append(u.text.strip())
+        if self.stage == "what":
+            self.kind = detect_emergency(self.ctx.profile, u.norm)
+            if self.kind is not None:
+                return await self._classify(u)
+            self.stage = "is_real"
+            self.asked = [self.ctx.say("em_is_real")]
+            return Step(list(self.asked))
+        real_words = self.kind is not None and any_phrase(u.norm, tuple(self.kind.real_if))
+        if u.yes is True or real_words:
+            return await self._decided(True)
+        if u.yes is False:
+            return await self._decided(False)
+        return Step(self.question(), understood=False)
+
+    async def fill(self, slot: str, u: Utterance, strict: bool) -> Fill | None:
+        if slot == "address":
+            text = None if strict else free_text(u.text)
+            return Fill(text) if text else None
+        return await super().fill(slot, u, strict)
+
+    def readback(self) -> str:
+        phone = say_phone(str(self.values["phone"]))
+        if self.real:
+            return self.ctx.say("em_readback", address=self.values["address"], phone=phone)
+        return self.ctx.say("message_readback", text=self._label(), name=self.values["name"],
+                            phone=phone)  # fmt: skip
+
+    async def commit(self) -> Step:
+        v = {k: str(x) for k, x in self.values.items()}
+        ctx, what = self.ctx, " / ".join(d for d in self.description if d)
+        kind = self.kind.kind if self.kind else "unknown"
+        if not self.real:
+            due = ctx.next_working_day()
+            await ctx.perform(CallbackRequest(v["name"], v["phone"], f"{self._label()}: {what}",
+                                              f"not_emergency:{kind}", due))  # fmt: skip
+            return Step([ctx.say("callback_done", due=ctx.due())], done=True)
+        name = ctx.known.get("name", "")
+        if ctx.is_open():
+            await ctx.perform(Handover(ctx.profile.handover.office, self.summary(), "emergency"))
+            return Step([ctx.say("em_office")], done=True, end="handover")
+        if ctx.profile.on_call is None:
+            await ctx.perform(TakeMessage(name, v["phone"], f"{self.summary()}", "emergency"))
+            return Step([ctx.say("em_no_oncall")], done=True)
+        await ctx.perform(StartEscalation(kind, name, v["phone"], v["address"], what, ctx.now()))
+        return Step([ctx.say("em_escalated", phone=say_phone(v["phone"]))], done=True,
+                    end="hangup")  # fmt: skip
+
+    def summary(self) -> str:
+        de = self.ctx.profile.language == "de"
+        parts = [("Notfall: " if de else "Emergency: ") + self._label(business=True)]
+        if "address" in self.values:
+            parts.append(("Adresse: " if de else "Address: ") + str(self.values["address"]))
+        if "phone" in self.values:
+            parts.append(("Rückruf: " if de else "Call back: ") + str(self.values["phone"]))
+        if self.description:
+            parts.append(" / ".join(self.description))
+        return "; ".join(parts)

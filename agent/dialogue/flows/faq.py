@@ -1,0 +1,91 @@
+"""Questions about the business, answered only from the profile; otherwise a call back."""
+
+from __future__ import annotations
+
+from ..context import FlowContext
+from ..cues import is_question, word_set
+from ..prompts import register
+from ..utterance import Utterance
+from .base import Flow, Step
+from .faq_match import answers
+from .message import MessageFlow
+
+register(
+    {
+        "faq_ask": ("Gern. Was möchten Sie wissen?", "Sure. What would you like to know?"),
+        "faq_unknown": (
+            "Das kann ich Ihnen leider nicht sicher beantworten.",
+            "I'm afraid I can't answer that reliably.",
+        ),
+        "faq_offer_callback": (
+            "Soll ein Mitarbeiter Sie dazu zurückrufen?",
+            "Shall someone from our team call you back about it?",
+        ),
+    }
+)
+
+#: Words of "I have a question" without the question itself.
+_GENERIC = word_set(
+    "ich hätte habe hab noch eine kurze frage fragen mal vorher zuerst erst moment eigentlich "
+    "bitte ja also äh ähm gleich dazu i have got a quick question first one more actually "
+    "wait before that"
+)
+
+
+def is_generic(u: Utterance) -> bool:
+    return len([w for w in u.norm.split() if w not in _GENERIC]) == 0
+
+
+class FaqFlow(Flow):
+    name = "faq"
+    intents = frozenset({"faq", "order_status", "invoice_request"})
+
+    def __init__(self, ctx: FlowContext) -> None:
+        super().__init__(ctx)
+        self.state = "question"
+        self.asked_about = ""
+
+    def awaiting_yes_no(self) -> bool:
+        return self.state == "offer_callback"
+
+    def accepts(self, u: Utterance) -> bool:
+        return self.state == "question" or u.yes is not None
+
+    async def begin(self, u: Utterance | None) -> Step:
+        if u is None or is_generic(u):
+            self.asked = [self.ctx.say("faq_ask")]
+            return Step(list(self.asked))
+        return self._answer(u)
+
+    def _answer(self, u: Utterance) -> Step:
+        found = (
+            []
+            if u.intent in ("order_status", "invoice_request")
+            else answers(self.ctx.profile, u.norm, self.ctx.language)
+        )
+        if found:
+            return Step(found, done=True)
+        self.state = "offer_callback"
+        self.asked_about = u.text.strip()
+        self.asked = [self.ctx.say("faq_offer_callback")]
+        return Step([self.ctx.say("faq_unknown"), *self.asked])
+
+    async def handle(self, u: Utterance) -> Step:
+        if self.state == "question":
+            if is_generic(u):
+                return Step(self.question(), understood=False)
+            return self._answer(u)
+        if u.yes is True:
+            flow = MessageFlow(
+                self.ctx, "callback", reason="faq_unanswered", topic=self.asked_about
+            )
+            return Step(done=True, then=flow)
+        if u.yes is False:
+            return Step([self.ctx.say("ok")], done=True)
+        if is_question(u.text):
+            return self._answer(u)
+        return Step(self.question(), understood=False)
+
+    def summary(self) -> str:
+        label = "Frage" if self.ctx.profile.language == "de" else "Question"
+        return f"{label}: {self.asked_about}" if self.asked_about else ""

@@ -1,0 +1,25 @@
+"""What the assistant does in one turn: sentences to speak, actions, and maybe an end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .actions import Action
+
+End = Literal["hangup", "handover"]
+
+
+@dataclass(slots=True)
+class Turn:
+    """``replies`` are spoken in order; then, if ``end`` is set, the call ends
+    ("hangup") or is transferred ("handover", with ``handover_summary`` for the person)."""
+
+    replies: list[str] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    end: End | None = None
+    handover_summary: str | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.replies)
