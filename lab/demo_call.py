@@ -20,7 +20,8 @@ async def demo() -> int:
     settings = load_settings()
     print("demo: calling the assistant (extension 800) from", CALLER, "...")
     async with run_uas("office") as office:
-        result = await place_call("800", hold_s=12, caller_number=CALLER, timeout=40)
+        result = await place_call("800", hold_s=16, caller_number=CALLER, timeout=40)
+        office_calls = office.calls
     ok = result.ok
     first = result.first_audio_at(threshold_dbfs=-40)
     print(f"  call answered:       {'yes' if result.ok else 'NO: ' + result.error_text}")
@@ -32,8 +33,8 @@ async def demo() -> int:
     else:
         ok = False
         print("  greeting heard:      NO")
-    print(f"  handed to office:    {'yes' if office.calls else 'NO'}")
-    ok = ok and office.calls == 1
+    print(f"  handed to office:    {'yes' if office_calls else 'NO'}")
+    ok = ok and office_calls == 1
 
     database = Database(settings.database.url.get_secret_value())
     call_log = CallLog(database, settings.database.spool_dir)

@@ -216,7 +216,12 @@ class CallController:
     async def _continue(self, call: ActiveCall, result: str, summary: str | None) -> bool:
         """Send the caller on in the dialplan (to people). False if the channel is gone."""
         channel_id = call.info.channel_id
+        handover = self._settings.business.handover
         try:
+            await self._ari.set_channel_var(channel_id, "RUFBEREIT_FALLBACK_DIAL", handover.office)
+            await self._ari.set_channel_var(
+                channel_id, "RUFBEREIT_FALLBACK_TIMEOUT", str(handover.ring_timeout_s)
+            )
             await self._ari.set_channel_var(channel_id, RESULT_VAR, result)
             if summary:
                 await self._ari.set_channel_var(channel_id, "RUFBEREIT_SUMMARY", summary[:200])
