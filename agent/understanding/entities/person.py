@@ -110,7 +110,7 @@ def _clean(words: list[str]) -> list[str]:
             out.append(w)
             titled = True
             continue
-        if out and names and bare in _PARTICLES:
+        if out and names == 1 and bare in _PARTICLES:
             out.append(w)
             continue
         if out and out[-1].rstrip(".") in ("von", "van") and bare in ("der", "den", "dem"):
@@ -153,7 +153,7 @@ def _entity(text: str, lower: str, start: int, end: int, gated: bool) -> Entity 
     tokens = list(re.finditer(r"\S+", lower[start:end]))
     words = [t.group(0) for t in tokens]
     kept = _clean(words)
-    if not kept or (gated and kept[0] not in FIRST_NAMES):
+    if not kept or (gated and _first_word(kept) not in FIRST_NAMES):
         return None
     last = tokens[len(kept) - 1]
     real_end = start + last.end()
