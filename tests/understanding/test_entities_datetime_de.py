@@ -122,6 +122,14 @@ SUNDAY_CASES = [
     ("nächste woche", iso("2026-11-23"), "nächste woche", "week"),
     ("in der nächsten woche", iso("2026-11-23"), "nächsten woche", "week"),
     ("übernächste woche", iso("2026-11-30"), "übernächste woche", "week"),
+    # parts of a week, months
+    ("auf ende der woche", iso("2026-11-27"), "ende der woche", "day"),
+    ("anfang nächster woche", iso("2026-11-23"), "anfang nächster woche", "day"),
+    ("mitte kommender woche um zehn", iso("2026-11-25", "10:00"), "mitte kommender woche um zehn",
+     "time"),
+    ("im januar", iso("2027-01-01"), "januar", "month"),
+    ("ab dezember", iso("2026-12-01"), "dezember", "month"),
+    ("noch im november", iso("2026-11-22"), "november", "month"),
     # typed text and hesitations
     ("Morgen um 8:30 Uhr, geht das?", iso("2026-11-23", "08:30"), "Morgen um 8:30 Uhr", "time"),
     ("Am Montag, den 30.11. um 9 Uhr", iso("2026-11-30", "09:00"), "Montag, den 30.11. um 9 Uhr",

@@ -144,6 +144,9 @@ def test_english_phone_numbers() -> None:
         "plus minus null",
         "ein zwei",
         "🙂🙂🙂 ??? ---",
+        "Rechnung Nr. 2026-0815",
+        "meine kundennummer ist vier fünf acht sieben drei neun",
+        "26/11/2026",
     ],
 )
 def test_no_phone_number(text: str) -> None:

@@ -27,7 +27,13 @@ PERSON_CASES = [
     ("ich hätte gern mit herrn doktor brandt gesprochen", "Herr Dr. Brandt", "herrn doktor brandt"),
     ("kann frau kowalski mich zurückrufen", "Frau Kowalski", "frau kowalski"),
     ("Name: Petra Lang", "Petra Lang", "Petra Lang"),
+    ("grüß gott huber am apparat", "Huber", "huber"),
+    ("servus sepp gruber hier", "Sepp Gruber", "sepp gruber"),
+    ("äh anna schmidt", "Anna Schmidt", "anna schmidt"),
+    ("dr klaus berger", "Dr. Klaus Berger", "dr klaus berger"),
+    ("hier ist tobias keller von der baufirma", "Tobias Keller", "tobias keller"),
     ("my name is John Smith", "John Smith", "John Smith"),
+    ("hi it's tom miller here", "Tom Miller", "tom miller"),
     ("hi this is sarah from the office", "Sarah", "sarah"),
 ]
 
@@ -54,6 +60,10 @@ def test_person(text: str, value: str, span_text: str) -> None:
         "frau",
         "mein name ist",
         "ich hätte gern einen termin",
+        "meine frau kann nicht kommen",
+        "das wasser steht hier",
+        "it's raining",
+        "müller",
     ],
 )
 def test_no_person(text: str) -> None:
@@ -109,12 +119,14 @@ QUANTITY_CASES = [
     ("Ich hätte gern 12 Dosen Silikon.", [("12 dose", "12 Dosen")]),
     ("five boxes of screws", [("5 box", "five boxes")]),
     ("zwei paar handschuhe", [("2 paar", "zwei paar")]),
+    ("vier fässer bier", [("4 fass", "vier fässer")]),
+    ("two hundred square metres of tiles", [("200 quadratmeter", "two hundred square metres")]),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), QUANTITY_CASES)
 def test_quantity(text: str, expected: list[tuple[str, str]]) -> None:
-    found = extract_quantities(text, "en" if text.startswith("five") else "de")
+    found = extract_quantities(text, "en" if text.startswith(("five", "two")) else "de")
     assert [(e.value, e.text) for e in found] == expected
     for e in found:
         assert text[e.start : e.end] == e.text
@@ -132,6 +144,10 @@ def test_quantity(text: str, expected: list[tuple[str, str]]) -> None:
         "ein paar kartons",
         "einen termin bitte",
         "wir sind drei leute",
+        "minus zehn grad",
+        "lindwurmstraße achtundachtzig bitte",
+        "formel eins",
+        "sechs mal sechzig",
     ],
 )
 def test_no_quantity(text: str) -> None:
