@@ -146,3 +146,18 @@ async def test_emergency_during_a_booking_leaves_no_booking(profile: BusinessPro
     await c.say("Termin für eine Heizungswartung am Dienstag um 10")
     await c.say("Oh nein, jetzt riecht es nach Gas")
     assert not c.actions_of(BookAppointment)
+
+
+async def test_unusable_answers_in_an_emergency_still_escalate(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_22, caller="0171 2345678")
+    await c.script("Es riecht nach Gas", "Lindwurmstraße 1")
+    await c.say("äh")  # neither yes nor no to the caller's number ...
+    t = await c.say("hm")  # ... twice: the number stays open, no handover
+    assert t.end is None and not c.actions_of(Handover)
+    assert t.replies[-1] == (
+        "Adresse Lindwurmstraße 1, Rückruf unter 0 1 7 1, 2 3 4, 5 6 7 8. Stimmt das?"
+    )
+    t = await c.say("ja")
+    [esc] = c.actions_of(StartEscalation)
+    assert isinstance(esc, StartEscalation) and esc.address == "Lindwurmstraße 1"
+    assert esc.caller_number == "0171 2345678"

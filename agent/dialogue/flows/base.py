@@ -189,7 +189,7 @@ class SlotFlow(Flow):
             corrected = await self._corrections(u, skip=slot)
             if corrected is not None:
                 return await self.advance(*corrected)
-            return self.not_understood(slot)
+            return await self.not_understood(slot)
         self.fails.pop(slot, None)
         self._store(slot, f.value)
         return await self.advance(list(f.say), slot if f.asks else None)
@@ -202,11 +202,11 @@ class SlotFlow(Flow):
         if slot in self.shared and isinstance(value, str) and value:
             self.ctx.known[slot] = value
 
-    def not_understood(self, slot: str) -> Step:
+    async def not_understood(self, slot: str) -> Step:
         self.fails[slot] = self.fails.get(slot, 0) + 1
         if self.handles_no_match and self.fails[slot] >= 2 and slot not in (CONFIRM, CHANGE):
             self.values[slot] = ""  # skip it: a person will ask again
-            return Step()
+            return await self.advance([])
         return Step(self.question(), understood=False)
 
     async def advance(self, say: list[str], asked: str | None = None) -> Step:

@@ -60,8 +60,12 @@ def detect_emergency(profile: BusinessProfile, norm: str) -> EmergencyKind | Non
 
 
 class EmergencyFlow(SlotFlow):
+    """Never hands over for answers it cannot use: an unusable answer twice leaves that
+    detail empty and the report goes on (the technician calls back and asks)."""
+
     name = "emergency"
     intents = frozenset({"emergency"})
+    handles_no_match = True
 
     def __init__(self, ctx: FlowContext, kind: EmergencyKind | None = None) -> None:
         super().__init__(ctx)
@@ -142,15 +146,22 @@ class EmergencyFlow(SlotFlow):
             return Fill(text) if text else None
         return await super().fill(slot, u, strict)
 
+    def _phone(self) -> str:
+        """The number given, else the caller's own (when an answer could not be used)."""
+        return str(self.values.get("phone") or self.ctx.caller_number or "")
+
     def readback(self) -> str:
-        phone = say_phone(str(self.values["phone"]))
+        unknown = self.ctx.say("unknown_name")
+        phone = say_phone(self._phone()) if self._phone() else unknown
         if self.real:
-            return self.ctx.say("em_readback", address=self.values["address"], phone=phone)
-        return self.ctx.say("message_readback", text=self._label(), name=self.values["name"],
-                            phone=phone)  # fmt: skip
+            address = self.values["address"] or unknown
+            return self.ctx.say("em_readback", address=address, phone=phone)
+        name = self.values["name"] or unknown
+        return self.ctx.say("message_readback", text=self._label(), name=name, phone=phone)
 
     async def commit(self) -> Step:
         v = {k: str(x) for k, x in self.values.items()}
+        v["phone"] = self._phone()
         ctx, what = self.ctx, " / ".join(d for d in self.description if d)
         kind = self.kind.kind if self.kind else "unknown"
         if not self.real:

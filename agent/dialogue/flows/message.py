@@ -56,7 +56,7 @@ class MessageFlow(SlotFlow):
             "message_readback",
             text=str(v["text"]).rstrip(" .?!") or "-",
             name=v["name"] or self.ctx.say("unknown_name"),
-            phone=say_phone(str(v["phone"])) if v["phone"] else "-",
+            phone=say_phone(str(v["phone"])) if v["phone"] else self.ctx.say("unknown_name"),
         )
 
     async def commit(self) -> Step:

@@ -1,0 +1,214 @@
+"""Engine rules across flows: no-match twice, upset callers, handover in and after office
+hours, topic changes and resuming, silence, keys, goodbye, errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agent.actions.records import InMemoryRecordStore, Record
+from agent.dialogue.actions import BookAppointment, Handover, TakeMessage
+from agent.dialogue.engine import DialogueEngine
+from agent.dialogue.rules_nlu import RulesNlu
+from agent.profile import BusinessProfile
+from agent.understanding.nlu import NluError, Parse
+
+from .conftest import MONDAY_9, MONDAY_22
+from .support import call
+
+TRANSFER = "Einen Moment bitte, ich verbinde Sie mit einem Mitarbeiter."
+
+
+async def test_no_match_twice_hands_over_in_office_hours(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    t = await c.say("blablabla")
+    assert t.replies[0] == "Entschuldigung, das habe ich nicht verstanden."
+    assert t.end is None
+    t = await c.say("ähm quatsch")
+    assert t.replies == ["Ich verstehe Sie leider nicht richtig.", TRANSFER]
+    assert t.end == "handover"
+    [handover] = t.actions
+    assert isinstance(handover, Handover) and handover.reason == "no_match"
+    assert t.handover_summary == handover.summary
+    assert "zweimal nicht verstanden" in handover.summary and "ähm quatsch" in handover.summary
+    assert (await c.say("hallo?")).replies == []  # the call is over for the engine
+
+
+async def test_no_match_twice_inside_a_flow(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Ich möchte einen Termin")
+    t = await c.say("Dings")
+    assert t.replies[0] == "Entschuldigung, das habe ich nicht verstanden."
+    assert "Worum geht es bei dem Termin?" in t.replies[1]
+    t = await c.say("Bumms")
+    assert t.end == "handover"
+    assert t.handover_summary is not None and "Terminwunsch" in t.handover_summary
+
+
+async def test_an_understood_turn_resets_the_no_match_count(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Ich möchte einen Termin")
+    await c.say("Dings")
+    await c.say("Heizungswartung")
+    t = await c.say("Bumms")
+    assert t.end is None and t.replies[0].startswith("Entschuldigung")
+
+
+async def test_no_match_twice_after_hours_takes_a_message(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_22)
+    await c.say("blablabla")
+    t = await c.say("ähm quatsch")
+    assert t.end is None
+    assert t.replies == [
+        "Ich verstehe Sie leider nicht richtig.",
+        "Im Moment ist leider niemand im Büro. Ich nehme gern eine Nachricht auf, wir melden "
+        "uns morgen.",
+        "Was darf ich ausrichten?",
+    ]
+    await c.script("Bitte Rückruf wegen der Rechnung", "Maria Huber", "0176 5554443")
+    t = await c.say("ja")
+    assert t.replies[0] == "Vielen Dank, Ihre Nachricht ist notiert. Wir melden uns morgen."
+    [msg] = t.actions
+    assert isinstance(msg, TakeMessage) and msg.reason == "handover_no_match"
+    assert (msg.name, msg.phone, msg.text) == (
+        "Maria Huber",
+        "0176 5554443",
+        "Bitte Rückruf wegen der Rechnung",
+    )
+
+
+async def test_message_flow_never_loops_into_another_handover(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_22)
+    await c.say("Ich möchte mit einem Mitarbeiter sprechen")
+    await c.say("Es geht um meine Heizung")
+    await c.say("123")  # no name
+    t = await c.say("456")  # still none: skipped, the person calling back will ask
+    assert t.end is None and t.replies[0].startswith("Unter welcher Telefonnummer")
+
+
+async def test_upset_caller_is_handed_over(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Ich möchte einen Termin")
+    t = await c.say("VERDAMMT, ICH WILL SOFORT EINEN MENSCHEN")
+    assert t.replies == ["Das tut mir leid.", TRANSFER]
+    assert t.end == "handover"
+    assert t.handover_summary is not None
+    assert t.handover_summary.startswith("Grund: Anrufer ist verärgert. Anliegen: Terminwunsch.")
+
+
+async def test_exclamation_marks_are_upset(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    t = await c.say("Das kann doch nicht wahr sein!!!")
+    assert t.end == "handover"
+
+
+async def test_asking_for_a_person_after_hours(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_22, caller="0171 2345678")
+    t = await c.say("Ich möchte mit einem Mitarbeiter sprechen")
+    assert t.end is None and not c.actions_of(Handover)
+    assert t.replies[-1] == "Was darf ich ausrichten?"
+    await c.say("Der Chef soll mich wegen des Angebots anrufen")
+    await c.say("Berger")
+    t = await c.say("ja, unter dieser Nummer")
+    assert "Rückruf unter 0 1 7 1, 2 3 4, 5 6 7 8" in t.replies[0]
+    await c.key("1")
+    [msg] = await c.records.messages()
+    assert msg.kind == "message" and msg.phone == "0171 2345678"
+
+
+async def test_topic_change_and_resume(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Ich möchte einen Termin für eine Heizungswartung")
+    t = await c.say("Moment, vorher noch eine Frage: wie sind Ihre Öffnungszeiten?")
+    assert t.replies == [profile.facts[0].answer.de, "Wollen wir mit dem Termin weitermachen?"]
+    t = await c.say("ja")
+    assert t.replies == ["Wann hätten Sie Zeit?"]
+    await c.script("Dienstag um 9", "Anna Schmidt", "0171 2345678", "ja")
+    assert len(c.actions_of(BookAppointment)) == 1
+
+
+async def test_topic_change_declined(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Ich möchte einen Termin für eine Heizungswartung")
+    await c.say("Eigentlich habe ich erst eine Frage")
+    t = await c.say("Kann ich mit Karte zahlen?")
+    assert t.replies[-1] == "Wollen wir mit dem Termin weitermachen?"
+    t = await c.key("2")
+    assert t.replies == ["In Ordnung.", "Kann ich sonst noch etwas für Sie tun?"]
+    t = await c.say("nein")
+    assert t.end == "hangup"
+
+
+async def test_back_to_the_unfinished_topic_by_naming_it(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Ich möchte etwas bestellen")
+    await c.say("zwei Dichtungssets")
+    await c.say("Moment, eine Frage: wo sind Sie?")
+    t = await c.say("Gut, dann weiter mit der Bestellung")
+    assert t.replies == ["Darf es noch etwas sein?"]
+
+
+async def test_silence_reprompts_then_ends(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    t = await c.silence()
+    assert t.replies == ["Sind Sie noch da?", "Wie kann ich Ihnen helfen?"]
+    t = await c.silence()
+    assert t.end == "hangup" and t.replies[0].startswith("Ich kann Sie leider nicht hören")
+
+
+async def test_silence_in_a_flow_hands_over_during_office_hours(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Ich möchte einen Termin")
+    t = await c.silence()
+    assert t.replies[0] == "Sind Sie noch da?" and "Worum geht es" in t.replies[1]
+    t = await c.say("")  # an empty transcript is a silence too
+    assert t.end == "handover"
+
+
+async def test_keys_outside_a_question(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    t = await c.key("5")
+    assert t.replies == [
+        "Bitte sagen Sie mir einfach, was Sie möchten.",
+        "Wie kann ich Ihnen helfen?",
+    ]
+    await c.script("Termin Heizungswartung Dienstag um 9", "Anna Schmidt", "0171 2345678")
+    t = await c.key("7")
+    assert t.replies[0].startswith("Bitte sagen Sie ja oder nein, oder drücken Sie die 1")
+
+
+async def test_repeat_bot_challenge_and_goodbye(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    t = await c.say("Auf Wiederhören")
+    assert t.replies == ["Vielen Dank für Ihren Anruf. Auf Wiederhören!"] and t.end == "hangup"
+
+
+class _Failing(InMemoryRecordStore):
+    async def add(self, record: Record) -> None:
+        raise OSError("disk full")
+
+
+async def test_a_failing_store_hands_over_instead_of_crashing(profile: BusinessProfile) -> None:
+    engine = DialogueEngine(
+        profile, RulesNlu(), records=_Failing(), clock=lambda: MONDAY_9, caller_number="0171 1"
+    )
+    await engine.start()
+    for line in ("Ich hätte gern ein Angebot für ein neues Bad", "Pasing", "offen", "bald",
+                 "Eva Lang", "0160 1234567"):  # fmt: skip
+        await engine.on_text(line)
+    t = await engine.on_text("ja")
+    assert t.replies[0] == "Entschuldigung, da ist bei mir gerade etwas schiefgegangen."
+    assert t.end == "handover" and t.handover_summary is not None
+    assert [type(a) for a in t.actions] == [Handover]
+
+
+class _BrokenNlu:
+    name = "broken"
+
+    async def parse(self, text: str, *, language: str, now: datetime) -> Parse:
+        raise NluError("rasa is down")
+
+
+async def test_nlu_down_still_handles_emergencies_and_yes_no(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_22, nlu=_BrokenNlu())
+    t = await c.say("Es riecht nach Gas")
+    assert t.replies[0].startswith("Bitte verlassen Sie sofort das Gebäude")
