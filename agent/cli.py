@@ -25,7 +25,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"rufbereit: {exc}", file=sys.stderr)
         return 2
-    setup_logging(args.log_level or settings.log.level, settings.log.format)
+    # Only the service logs at its configured level; tools print their results and
+    # keep the log for warnings, unless --log-level says otherwise.
+    default_level = settings.log.level if args.func is _run else "WARNING"
+    setup_logging(args.log_level or default_level, settings.log.format)
     result: int = args.func(settings, args)
     return result
 

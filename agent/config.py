@@ -29,6 +29,9 @@ ENV_VARS: dict[str, str] = {
     "RUFBEREIT_ARI_USER": "ari.user",
     "RUFBEREIT_ARI_PASSWORD": "ari.password",
     "RUFBEREIT_ARI_APP": "ari.app",
+    "RUFBEREIT_AMI_HOST": "ami.host",
+    "RUFBEREIT_AMI_USER": "ami.user",
+    "RUFBEREIT_AMI_PASSWORD": "ami.password",
     "RUFBEREIT_DATABASE_URL": "database.url",
     "RUFBEREIT_SPOOL_DIR": "database.spool_dir",
     "RUFBEREIT_LANGUAGE": "business.language",
@@ -86,6 +89,15 @@ class AriSettings(Section):
         return f"{scheme}://{parts.netloc}/media"
 
 
+class AmiSettings(Section):
+    """Optional: lets `rufbereit doctor` read the dialplan (ARI cannot)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(5038, gt=0, lt=65536)
+    user: str
+    password: SecretStr
+
+
 class DatabaseSettings(Section):
     url: SecretStr = SecretStr("postgresql://postgres@127.0.0.1:5433/rufbereit")
     spool_dir: Path = Path("/var/spool/rufbereit")
@@ -133,6 +145,7 @@ class LogSettings(Section):
 class Settings(Section):
     business: BusinessProfile
     ari: AriSettings
+    ami: AmiSettings | None = None
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)

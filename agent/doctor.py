@@ -15,7 +15,10 @@ from typing import Any
 import httpx
 
 from agent.config import Settings
+from agent.telephony.ami import AmiError, contexts_loaded
 from agent.telephony.ari_rest import AriHttpError, AriRest
+
+DIALPLAN_CONTEXTS = ("rufbereit", "rufbereit-fallback")
 
 # chan_websocket appeared in these releases (per major version).
 WEBSOCKET_MIN = {20: (20, 15), 21: (21, 10), 22: (22, 5)}
@@ -44,7 +47,7 @@ async def run_checks(settings: Settings) -> list[Check]:
         info = await _check_ari(rest, settings, checks)
         if info is not None:
             await _check_app(rest, settings, checks)
-            await _check_dialplan(rest, checks)
+            await _check_dialplan(rest, settings, checks)
             await _check_transport(rest, settings, info, checks)
     finally:
         await rest.aclose()
@@ -110,31 +113,49 @@ async def _check_app(rest: AriRest, settings: Settings, checks: list[Check]) -> 
         )
 
 
-async def _check_dialplan(rest: AriRest, checks: list[Check]) -> None:
-    found = {}
-    for ctx in ("rufbereit", "rufbereit-fallback"):
-        found[ctx] = await _eval(rest, f"DIALPLAN_EXISTS({ctx})") == "1"
-    dial = await _eval(rest, "RUFBEREIT_FALLBACK_DIAL")
-    if all(found.values()):
-        where = (
-            f"fallback dials {dial}"
-            if dial
-            else "no RUFBEREIT_FALLBACK_DIAL set: fallback goes to voicemail/hangup"
-        )
+async def _check_dialplan(rest: AriRest, settings: Settings, checks: list[Check]) -> None:
+    dial = await _global_var(rest, "RUFBEREIT_FALLBACK_DIAL")
+    where = (
+        f"fallback dials {dial}"
+        if dial
+        else "no global RUFBEREIT_FALLBACK_DIAL: when the agent is down, callers go to voicemail "
+        "or are hung up"
+    )
+    ami = settings.ami
+    if ami is None:
         checks.append(
-            Check("dialplan", True, f"contexts rufbereit and rufbereit-fallback exist; {where}")
+            Check(
+                "dialplan",
+                bool(dial),
+                f"not read (ARI cannot; configure ami.* to check it); {where}",
+                None
+                if dial
+                else "set RUFBEREIT_FALLBACK_DIAL in [globals]; see dialplan/README.md",
+            )
         )
-    else:
-        missing = ", ".join(c for c, ok in found.items() if not ok)
+        return
+    try:
+        found = await contexts_loaded(
+            ami.host, ami.port, ami.user, ami.password.get_secret_value(), DIALPLAN_CONTEXTS
+        )
+    except AmiError as exc:
+        checks.append(Check("dialplan", False, f"AMI: {exc}", "check ami.* and manager.conf"))
+        return
+    missing = [c for c, ok in found.items() if not ok]
+    if missing:
         checks.append(
             Check(
                 "dialplan",
                 False,
-                f"missing context(s): {missing}",
-                "install dialplan/extensions_rufbereit.conf (#include it) and 'dialplan reload'; "
-                "needs func_dialplan.so loaded; see dialplan/README.md",
+                f"missing context(s): {', '.join(missing)}",
+                "install dialplan/extensions_rufbereit.conf (#include it), then "
+                "'dialplan reload'; see dialplan/README.md",
             )
         )
+    elif not dial:
+        checks.append(Check("dialplan", False, where, "set RUFBEREIT_FALLBACK_DIAL in [globals]"))
+    else:
+        checks.append(Check("dialplan", True, f"contexts {', '.join(found)} loaded; {where}"))
 
 
 async def _check_transport(
@@ -183,10 +204,10 @@ def _websocket_capable(version: str) -> bool:
     return major > 22 or (need is not None and (major, minor) >= need)
 
 
-async def _eval(rest: AriRest, expression: str) -> str | None:
-    """Read a global variable or dialplan function through ARI."""
+async def _global_var(rest: AriRest, name: str) -> str | None:
+    """A global dialplan variable (ARI reads variables, but evaluates no functions)."""
     try:
-        r = await rest.request("GET", "asterisk/variable", params={"variable": expression})
+        r = await rest.request("GET", "asterisk/variable", params={"variable": name})
         value = r.get("value")
         return str(value) if value is not None else None
     except AriHttpError:
