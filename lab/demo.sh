@@ -44,6 +44,8 @@ case "${1:-demo}" in
   demo)
     start_agent
     "$PYTHON" -m lab.demo_call
+    echo "The agent keeps answering calls to 800 (log: $LOG). Try: rufbereit doctor; rufbereit calls"
+    echo "Stop everything with: make lab-down"
     ;;
   *) echo "usage: $0 [demo|start-agent|stop-agent]" >&2; exit 2 ;;
 esac
