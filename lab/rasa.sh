@@ -267,16 +267,18 @@ cmd_up() {
     : >"$log"
     chmod 600 "$log"
     t0=$(now)
-    # The token is read inside the process (env or file), so it is never on a command line.
+    # The token reaches the server on fd 3, so it is on no command line and in no
+    # environment (/proc/PID/cmdline, /proc/PID/environ).
     # 9>&-: the server must not inherit (and hold forever) our lock.
-    (cd "$RASA_DIR" && RUFBEREIT_RASA_TOKEN_FILE="$TOKEN_FILE" exec setsid "$VENV/bin/python" -c '
+    (cd "$RASA_DIR" && exec env -u RUFBEREIT_RASA_TOKEN setsid "$VENV/bin/python" -c '
 import os, sys
-token = os.environ.pop("RUFBEREIT_RASA_TOKEN", "") or open(os.environ["RUFBEREIT_RASA_TOKEN_FILE"]).read().strip()
+with os.fdopen(3) as f:
+    token = f.read().strip()
 sys.argv = ["rasa", *sys.argv[2:], "--auth-token", token]
 from rasa.__main__ import main
 main()
 ' rufbereit-rasa-server run --enable-api -i "$HOST" -p "$port" -m "$model" \
-        </dev/null >>"$log" 2>&1 9>&-) &
+        </dev/null >>"$log" 2>&1 9>&- 3<<<"$(token)") &
     pid=$!
     echo "$pid" >"$(pid_file "$lang")"
     local deadline

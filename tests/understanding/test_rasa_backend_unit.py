@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent.understanding.entities import Entity
-from agent.understanding.nlu import IntentScore, NluError
+from agent.understanding.nlu import IntentScore, NluBackend, NluError
 from agent.understanding.rasa_backend import (
     NO_INTENT,
     RasaNlu,
@@ -59,6 +59,7 @@ def rasa_server() -> Iterator[FakeRasa]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, like Sanic
+        wbufsize = 1 << 16  # headers and body in one segment (no 40 ms delayed-ACK stalls)
 
         def _serve(self) -> None:
             split = urlsplit(self.path)
@@ -354,3 +355,14 @@ async def test_url_with_a_trailing_slash_or_path(rasa_server: FakeRasa) -> None:
     async with RasaNlu(rasa_server.url + "/", TOKEN) as nlu:
         await nlu.parse("ja", language="de", now=NOW)
     assert rasa_server.requests[0][0] == "/model/parse"
+
+
+async def test_is_an_nlu_backend_and_takes_a_zoneinfo(rasa_server: FakeRasa) -> None:
+    text = "morgen um zehn"
+    rasa_server.reply(200, rasa_answer(text, "inform", 0.9, [("time", "morgen um zehn")]))
+    backend: NluBackend = RasaNlu(rasa_server.url, timezone=ZoneInfo("Europe/London"), name="r2")
+    parse = await backend.parse(text, language="de", now=NOW)
+    assert parse.backend == "r2"
+    assert [e.value for e in parse.entities] == ["2026-11-21T10:00:00+00:00"]
+    assert isinstance(backend, RasaNlu)
+    await backend.aclose()
