@@ -186,11 +186,13 @@ class DialogueEngine:
             if target is None:
                 return await self._after(await flow.handle(u), flow)
             return await self._route(target, u)
-        if state.mode != "open" and u.yes is not None and u.main_intent is None:
-            return await self._mode_answer(u.yes)
         intent = u.main_intent
         if intent is None and emergency is not None:
             intent = "emergency"  # a dripping tap: taken for the next working day
+        if intent is None and u.text and is_question(u.text):
+            intent = "faq"  # any question: answered from the profile, or a call back offered
+        if state.mode != "open" and u.yes is not None and intent is None:
+            return await self._mode_answer(u.yes)
         if intent is not None:
             return await self._route(intent, u)
         if u.intent == "greet":

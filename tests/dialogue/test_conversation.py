@@ -212,3 +212,19 @@ async def test_nlu_down_still_handles_emergencies_and_yes_no(profile: BusinessPr
     c = await call(profile, MONDAY_22, nlu=_BrokenNlu())
     t = await c.say("Es riecht nach Gas")
     assert t.replies[0].startswith("Bitte verlassen Sie sofort das Gebäude")
+
+
+async def test_no_but_another_request_is_not_goodbye(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Wie sind Ihre Öffnungszeiten?")
+    t = await c.say("Nein, aber ich möchte noch einen Termin")
+    assert t.end is None and "Worum geht es bei dem Termin?" in t.replies[0]
+
+
+async def test_yes_with_a_question_and_any_question_goes_to_faq(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Wie sind Ihre Öffnungszeiten?")
+    t = await c.say("ja, noch eine Frage")
+    assert t.replies == ["Gern. Was möchten Sie wissen?"]
+    t = await c.say("wie heißt eigentlich ihr hund")  # no intent from the NLU: a question
+    assert t.replies[0] == "Das kann ich Ihnen leider nicht sicher beantworten."
