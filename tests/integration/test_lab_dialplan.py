@@ -22,6 +22,7 @@ from tests.support.lab import (
     ARI_URL,
     ARI_USER,
     REPO,
+    ari_client,
     asterisk_channels,
     asterisk_cli,
     stasis_app_registered,
@@ -103,6 +104,27 @@ async def test_caller_can_talk_into_the_call(lab: None, ari_cleanup: None) -> No
     assert first is not None, "nothing came back from the echo test"
     level = result.rms_dbfs(since=first)
     assert abs(level - -12.0) < 3, f"echo came back at {level:.1f} dBFS"
+
+
+async def test_busy_office_with_mailbox_goes_to_voicemail(lab: None, ari_cleanup: None) -> None:
+    """RUFBEREIT_FALLBACK_MAILBOX set: nobody takes the call, voicemail answers it."""
+    assert not await stasis_app_registered()
+    async with ari_client() as ari:
+        r = await ari.post(
+            "/asterisk/variable",
+            params={"variable": "RUFBEREIT_FALLBACK_MAILBOX", "value": "100@default"},
+        )
+        assert r.status_code == 204, r.text
+        try:
+            async with run_uas("office", "busy") as office:
+                result = await place_call("800", hold_s=4, timeout=30)
+        finally:
+            await ari.post(
+                "/asterisk/variable", params={"variable": "RUFBEREIT_FALLBACK_MAILBOX", "value": ""}
+            )
+    assert office.calls == 1
+    assert result.ok, result.error_text
+    assert result.first_audio_at(threshold_dbfs=-40) is not None, "no voicemail greeting heard"
 
 
 def _dialplan_priorities(path: Path) -> dict[int, str]:

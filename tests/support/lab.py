@@ -136,8 +136,10 @@ async def ari_cleanup(lab: None) -> AsyncIterator[None]:
     """After the test, hang up channels and destroy bridges that appeared during it.
 
     Only what is new since the test started is removed, so another test run sharing the
-    lab keeps its older calls. The test's own assertions should catch leaks; this only
-    keeps one failed test from spoiling the next.
+    lab keeps its older calls (calls another run starts during this test are not safe:
+    the lab is one Asterisk with fixed ports, meant for one test run at a time). The
+    test's own assertions should catch leaks; this only keeps one failed test from
+    spoiling the next.
     """
     before_channels = {c["id"] for c in await asterisk_channels()}
     before_bridges = {b["id"] for b in await asterisk_bridges()}
