@@ -113,8 +113,8 @@ def is_question(text: str) -> bool:
 
 _TOPIC_CHANGE = (
     "eigentlich", "erst", "zuerst", "vorher", "moment", "übrigens", "noch eine frage",
-    "doch lieber", "stattdessen", "andere sache", "actually", "first", "wait", "by the way",
-    "instead", "before that", "one more thing", "something else",
+    "lieber", "stattdessen", "andere sache", "actually", "first", "wait", "by the way",
+    "instead", "rather", "before that", "one more thing", "something else",
 )  # fmt: skip
 
 

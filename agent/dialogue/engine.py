@@ -21,19 +21,20 @@ from datetime import datetime
 
 from agent.actions.calendar import Calendar, InMemoryCalendar
 from agent.actions.records import InMemoryRecordStore, RecordStore
-from agent.profile import WEEKDAYS, BusinessProfile, Language
-from agent.understanding.entities import ENTITY_KINDS, extract_entities
-from agent.understanding.nlu import NluBackend, NluError
+from agent.profile import BusinessProfile, Language
+from agent.understanding.nlu import NluBackend
 
 from .actions import Handover
 from .context import FlowContext
-from .cues import changes_topic, is_question, is_upset, normalize, yes_no
+from .cues import changes_topic, is_question, is_upset
 from .flows import EmergencyFlow, Flow, HandoverFlow, detect_emergency, flow_for
 from .flows.base import Step
+from .flows.faq_match import answers
 from .prompts import register
 from .state import DialogueState
 from .summary import handover_summary
 from .turn import End, Turn
+from .understand import understand
 from .utterance import Utterance
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class DialogueEngine:
             return await self.on_silence()
         self.state.silence = 0
         self.state.history.append(("caller", text.strip()))
-        u = await self._understand(text)
+        u = await understand(self.nlu, self.ctx, text, self.threshold)
         return self._finish(await self._guarded(u))
 
     async def on_dtmf(self, digit: str) -> Turn:
@@ -118,38 +119,6 @@ class DialogueEngine:
         if self.state.flow is not None and self.ctx.is_open() and not self.state.handed_over:
             return self._finish(await self._handover("silence", None))
         return self._finish(([self.ctx.say("silence_end")], "hangup"))
-
-    # -- understanding ------------------------------------------------------------------
-
-    def _hours_hint(self, dt: datetime) -> bool:
-        hours = self.ctx.profile.opening_hours
-        return any(s.contains(dt.time()) for d in WEEKDAYS for s in hours.spans(d))
-
-    async def _understand(self, text: str) -> Utterance:
-        ctx = self.ctx
-        now = ctx.now()
-        parse = None
-        try:
-            parse = await self.nlu.parse(text, language=ctx.language, now=now)
-        except NluError as exc:
-            log.warning("NLU failed; rules only", extra={"call_id": ctx.call_id, "error": str(exc)})
-        entities = extract_entities(
-            text, ctx.language, now, self._hours_hint, timezone=ctx.profile.tz
-        )
-        extra = [e for e in parse.entities if e.entity not in ENTITY_KINDS] if parse else []
-        intent, confidence = (parse.intent.name, parse.intent.confidence) if parse else (None, 0.0)
-        if intent == "out_of_scope" or confidence < self.threshold:
-            intent = None
-        norm = normalize(text)
-        yes = yes_no(norm)
-        if yes is None and intent in ("affirm", "deny"):
-            yes = intent == "affirm"
-        log.info(
-            "caller turn understood",
-            extra={"call_id": ctx.call_id, "intent": intent, "confidence": round(confidence, 3),
-                   "entities": sorted({e.entity for e in entities}), "yes": yes},
-        )  # fmt: skip
-        return Utterance(text.strip(), norm, intent, confidence, (*entities, *extra), yes)
 
     # -- deciding -----------------------------------------------------------------------
 
@@ -206,7 +175,9 @@ class DialogueEngine:
         if intent == "emergency" or changes_topic(u.text):
             return intent
         if intent == "faq" and is_question(u.text):
-            return intent
+            known = answers(self.ctx.profile, u.norm, self.ctx.language)
+            if known or not flow.accepts(u):  # "und wie sind Ihre Öffnungszeiten?"
+                return intent
         if not flow.accepts(u) and u.confidence >= SWITCH_CONFIDENCE:
             return intent
         return None

@@ -60,6 +60,7 @@ PROMPTS: dict[str, tuple[str, str]] = {
     "topic_message": ("Ihrer Nachricht", "your message"),
     "topic_faq": ("Ihrer Frage", "your question"),
     "topic_emergency": ("Ihrer Meldung", "your report"),
+    "topic_handover": ("Ihrem Anliegen", "your request"),
     # -- shared slots --------------------------------------------------------------------
     "ask_name": ("Wie ist Ihr Name, bitte?", "May I have your name, please?"),
     "ask_phone": (
@@ -114,7 +115,10 @@ def say(key: str, language: Language, **values: Any) -> str:
     """The prompt ``key`` in ``language``, formatted with ``values``."""
     de, en = PROMPTS[key]
     text = de if language == "de" else en
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    said = text.format(**values)
+    return said[:1].upper() + said[1:]  # a sentence starting with a value ('am Dienstag ...')
 
 
 def register(prompts: dict[str, tuple[str, str]]) -> None:

@@ -6,7 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from agent.actions.calendar import InMemoryCalendar
-from agent.dialogue.actions import BookAppointment, CancelAppointment, RescheduleAppointment
+from agent.actions.calendar_pg import CalendarUnavailable
+from agent.actions.slots import Slot
+from agent.dialogue.actions import (
+    BookAppointment,
+    CallbackRequest,
+    CancelAppointment,
+    RescheduleAppointment,
+)
 from agent.profile import BusinessProfile
 
 from .conftest import BERLIN, MONDAY_9
@@ -213,3 +220,50 @@ async def test_cancel_declined_keeps_it(profile: BusinessProfile) -> None:
     t = await c.say("nein")
     assert t.replies[0] == "Gut, der Termin bleibt bestehen."
     assert (await cal.appointments())[0].status == "booked"
+
+
+async def test_later_offers(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Termin für eine Heizungswartung am Dienstag")
+    assert c.last.replies[0] == (
+        "Ich hätte am Dienstag, den 24. November um 7:30 Uhr, um 9:30 Uhr oder um 13 Uhr "
+        "frei. Was passt Ihnen?"
+    )
+    t = await c.say("Haben Sie auch etwas später?")
+    assert t.replies[0].startswith(
+        "Ich hätte am Dienstag, den 24. November um 13:30 Uhr oder um 15:30 Uhr, oder am "
+        "Mittwoch, den 25. November um 7:30 Uhr frei."
+    )
+
+
+class _Full(InMemoryCalendar):
+    async def free_slots(self, *args: object, **kwargs: object) -> list[Slot]:  # type: ignore[override]
+        return []
+
+
+class _Down(InMemoryCalendar):
+    async def free_slots(self, *args: object, **kwargs: object) -> list[Slot]:  # type: ignore[override]
+        raise CalendarUnavailable("database down")
+
+
+async def test_no_free_slot_arranges_a_call_back(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9, calendar=_Full(profile, lambda: MONDAY_9))
+    t = await c.say("Ich hätte gern einen Termin für eine Heizungswartung am Dienstag")
+    assert t.replies == [
+        "Am Dienstag, den 24. November ist leider nichts mehr frei.",
+        "In den nächsten Wochen ist leider kein Termin mehr frei.",
+        "Ein Mitarbeiter ruft Sie gern zurück und macht einen Termin mit Ihnen aus.",
+        "Wie ist Ihr Name, bitte?",
+    ]
+    await c.script("Anna Schmidt", "0171 2345678", "ja")
+    [cb] = c.actions_of(CallbackRequest)
+    assert isinstance(cb, CallbackRequest) and cb.reason == "no_slot"
+    assert cb.topic == "Terminwunsch, Heizungswartung"
+
+
+async def test_calendar_down_arranges_a_call_back(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9, calendar=_Down(profile, lambda: MONDAY_9))
+    await c.say("Ich möchte einen Termin")
+    t = await c.say("eine Badberatung, am Freitag")
+    assert t.replies[0] == "Ich komme gerade leider nicht an unseren Kalender."
+    assert t.replies[-1] == "Wie ist Ihr Name, bitte?"

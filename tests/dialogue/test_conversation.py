@@ -228,3 +228,17 @@ async def test_yes_with_a_question_and_any_question_goes_to_faq(profile: Busines
     assert t.replies == ["Gern. Was möchten Sie wissen?"]
     t = await c.say("wie heißt eigentlich ihr hund")  # no intent from the NLU: a question
     assert t.replies[0] == "Das kann ich Ihnen leider nicht sicher beantworten."
+
+
+async def test_switch_from_a_free_text_answer(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Ich hätte gern ein Angebot für ein neues Bad")
+    t = await c.say("Ach, ich möchte lieber erst einen Termin zur Badberatung")
+    assert t.replies == ["Wann hätten Sie Zeit?"]
+
+
+async def test_from_a_generic_question_to_booking(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Ich habe eine Frage")
+    t = await c.say("Ich möchte einen Termin zur Heizungswartung")
+    assert t.replies == ["Wann hätten Sie Zeit?"]

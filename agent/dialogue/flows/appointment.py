@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from agent.actions.calendar import CalendarError, SlotTaken
@@ -11,13 +10,14 @@ from agent.profile import AppointmentType
 
 from ..actions import BookAppointment
 from ..context import FlowContext
-from ..cues import any_phrase
+from ..cues import any_phrase, means_asap
 from ..datetime_speech import say_datetime
 from ..prompts import register
 from ..say import say_list, say_phone
 from ..utterance import Utterance
 from .base import Fill, SlotFlow, Step
-from .slot_search import Found, SlotFinder, Wish, choose, later_wish, wish_from
+from .slot_choice import CallbackWhenNoSlots, NoSlots, SlotChoice
+from .slot_search import Wish, choose, later_wish
 
 register(
     {
@@ -50,6 +50,10 @@ register(
             "Ich komme gerade leider nicht an unseren Kalender.",
             "I'm afraid I can't reach our calendar right now.",
         ),
+        "appt_callback": (
+            "Ein Mitarbeiter ruft Sie gern zurück und macht einen Termin mit Ihnen aus.",
+            "Someone from our team will gladly call you back to arrange a time.",
+        ),
     }
 )  # fmt: skip
 
@@ -64,50 +68,7 @@ def match_type(ctx: FlowContext, u: Utterance) -> AppointmentType | None:
     return best[1] if best else None
 
 
-class SlotChoice:
-    """The 'when' part shared by booking and rescheduling: wishes, offers, the choice."""
-
-    def __init__(self, ctx: FlowContext) -> None:
-        self.ctx = ctx
-        self.finder = SlotFinder(ctx, ctx.calendar)
-        self.offers: list[Slot] = []
-        self.wish: Wish | None = None
-
-    async def search(self, type_name: str) -> Fill:
-        assert self.wish is not None
-        try:
-            found: Found = await self.finder.find(self.wish, type_name)
-        except CalendarError:
-            return Fill(None, (self.ctx.say("calendar_down"),))
-        self.offers = found.offers
-        if found.exact is not None:
-            return Fill(found.exact, tuple(found.say))
-        return Fill(None, tuple(found.say), asks=bool(found.offers))
-
-    async def fill(
-        self, u: Utterance, strict: bool, type_name: str | None, current: Slot | None
-    ) -> Fill | None:
-        if not strict:
-            picked = choose(u, self.offers, self.ctx.now())
-            if picked is not None:
-                return Fill(picked)
-        anchor = self.offers[0].start.date() if self.offers and not strict else None
-        if current is not None:
-            anchor = current.start.astimezone(self.ctx.profile.tz).date()
-        keep = current.start.astimezone(self.ctx.profile.tz).time() if current else None
-        wish = wish_from(u, anchor, keep) or (later_wish(u, self.offers) if not strict else None)
-        if wish is None:
-            if not strict and u.yes is False:
-                self.offers = []
-                return Fill(None, (self.ctx.say("appt_when_again"),), asks=True)
-            return None
-        self.wish = wish
-        if type_name is None:
-            return Fill(None)  # searched once the type is known
-        return await self.search(type_name)
-
-
-class AppointmentFlow(SlotFlow):
+class AppointmentFlow(CallbackWhenNoSlots, SlotFlow):
     name = "appointment"
     intents = frozenset({"book_appointment"})
     slot_names = ("type", "slot", "name", "phone")
@@ -141,7 +102,12 @@ class AppointmentFlow(SlotFlow):
         if self.pending == "type":
             return match_type(self.ctx, u) is not None
         if self.pending == "slot":
-            return bool(u.times()) or choose(u, self.when.offers, self.ctx.now()) is not None
+            return (
+                bool(u.times())
+                or choose(u, self.when.offers, self.ctx.now()) is not None
+                or later_wish(u, self.when.offers) is not None
+                or means_asap(u.norm)
+            )
         return super().accepts(u)
 
     async def fill(self, slot: str, u: Utterance, strict: bool) -> Fill | None:
@@ -191,7 +157,7 @@ class AppointmentFlow(SlotFlow):
             self.when.offers = []
             return await self.advance([self.ctx.say("appt_gone")])
         except CalendarError:
-            return Step([self.ctx.say("calendar_down")], done=True)
+            raise NoSlots([self.ctx.say("calendar_down")]) from None
         return Step([self.ctx.say("appt_booked")], done=True)
 
     def summary(self) -> str:
@@ -202,7 +168,3 @@ class AppointmentFlow(SlotFlow):
         if slot:
             parts.append(f"{slot.start.astimezone(self.ctx.profile.tz):%d.%m.%Y %H:%M}")
         return ", ".join(parts)
-
-
-def local(dt: datetime, ctx: FlowContext) -> datetime:
-    return dt.astimezone(ctx.profile.tz)

@@ -12,8 +12,9 @@ from ..context import FlowContext
 from ..datetime_speech import say_datetime
 from ..prompts import register
 from ..utterance import Utterance
-from .appointment import AppointmentFlow, SlotChoice
+from .appointment import AppointmentFlow
 from .base import Fill, SlotFlow, Step
+from .slot_choice import CallbackWhenNoSlots, NoSlots, SlotChoice
 from .slot_search import Wish
 
 register(
@@ -132,7 +133,7 @@ class _ChangeFlow(SlotFlow):
         return f"{what}: {appt.appointment_type} {start:%d.%m.%Y %H:%M}"
 
 
-class RescheduleFlow(_ChangeFlow):
+class RescheduleFlow(CallbackWhenNoSlots, _ChangeFlow):
     name = "reschedule"
     intents = frozenset({"reschedule_appointment"})
     slot_names = ("appointment", "slot")
@@ -183,7 +184,7 @@ class RescheduleFlow(_ChangeFlow):
             self.when.wish, self.when.offers = Wish(day=slot.start.date()), []
             return await self.advance([self.ctx.say("appt_gone")])
         except CalendarError:
-            return Step([self.ctx.say("calendar_down")], done=True)
+            raise NoSlots([self.ctx.say("calendar_down")]) from None
         return Step([self.ctx.say("resched_done")], done=True)
 
 

@@ -157,6 +157,10 @@ class SlotFlow(Flow):
     def accepts(self, u: Utterance) -> bool:
         if self.pending in (CONFIRM, CHANGE):
             return u.yes is not None or self._names_slot(u) is not None
+        if self.pending == "name":
+            return name_from_answer(u.text, u.entities) is not None
+        if self.pending == "phone":
+            return self._fill_phone(u, strict=False) is not None
         return True
 
     async def begin(self, u: Utterance | None) -> Step:
@@ -192,7 +196,17 @@ class SlotFlow(Flow):
             return await self.not_understood(slot)
         self.fails.pop(slot, None)
         self._store(slot, f.value)
-        return await self.advance(list(f.say), slot if f.asks else None)
+        say, asked = list(f.say), slot if f.asks else None
+        if f.value is not None:  # "eine Badberatung, am Freitag": more than was asked
+            for other in self.slot_names:
+                if other in self.values or other == slot:
+                    continue
+                extra = await self.fill(other, u, strict=True)
+                if extra is not None:
+                    say += extra.say
+                    self._store(other, extra.value)
+                    asked = other if extra.asks else asked
+        return await self.advance(say, asked)
 
     def _store(self, slot: str, value: object) -> None:
         if value is None:

@@ -49,7 +49,9 @@ class FaqFlow(Flow):
         return self.state == "offer_callback"
 
     def accepts(self, u: Utterance) -> bool:
-        return self.state == "question" or u.yes is not None
+        if self.state == "question":
+            return u.main_intent is None or u.main_intent in self.intents
+        return u.yes is not None
 
     async def begin(self, u: Utterance | None) -> Step:
         if u is None or is_generic(u):
