@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -230,6 +231,9 @@ def _command(func: Command) -> Command:
             return 2
         except NluError as exc:
             print(f"rufbereit nlu: {exc}", file=sys.stderr)
+            return 1
+        except BrokenPipeError:  # `... | head`: the reader has gone, stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
 
     return run

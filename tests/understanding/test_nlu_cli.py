@@ -312,10 +312,16 @@ def test_options_from_the_environment(settings: Settings) -> None:
 def keep_logging() -> Iterator[None]:
     """main() sets up logging like the real CLI; put the test runner's back afterwards."""
     root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    handlers = root.handlers[:]
+    names = ["", "httpx", "httpcore", "websockets", "psycopg.pool"]
+    names += [
+        n for n, v in logging.root.manager.loggerDict.items() if isinstance(v, logging.Logger)
+    ]
+    levels = {name: logging.getLogger(name).level for name in names}
     yield
     root.handlers[:] = handlers
-    root.setLevel(level)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def test_main(
