@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
@@ -104,3 +104,31 @@ async def test_record_store_round_trip(migrated_db: Database) -> None:
     assert await store.orders() == [order]
     assert await store.messages() == [msg]
     assert await store.escalations() == [esc]
+
+
+async def test_dialogue_books_into_the_database(
+    migrated_db: Database, profile: BusinessProfile
+) -> None:
+    """The engine on the PostgreSQL calendar and record store, as in a call."""
+    from agent.dialogue.actions import BookAppointment
+    from agent.dialogue.engine import DialogueEngine
+    from agent.dialogue.rules_nlu import RulesNlu
+
+    def clock() -> datetime:
+        return MONDAY_9
+
+    cal = PostgresCalendar(migrated_db, profile, clock)
+    store = PostgresRecordStore(migrated_db)
+    engine = DialogueEngine(
+        profile, RulesNlu(), calendar=cal, records=store, clock=clock,
+        call_id="6f0c1a52-8f39-4a53-9d0e-6b1a0c3d2e11",
+    )  # fmt: skip
+    await engine.start()
+    for line in ("Termin zur Heizungswartung am Dienstag um 10", "Anna Schmidt", "0171 2345678"):
+        await engine.on_text(line)
+    turn = await engine.on_dtmf("1")
+    assert [type(a) for a in turn.actions] == [BookAppointment]
+    [appt] = await cal.appointments()
+    assert appt.name == "Anna Schmidt" and appt.call_id == "6f0c1a52-8f39-4a53-9d0e-6b1a0c3d2e11"
+    await engine.on_text("Ich möchte mit einem Mitarbeiter sprechen")  # office open: transfer
+    assert engine.ended == "handover"
