@@ -104,11 +104,20 @@ cmd_build() {
         say "build: rasa $RASA_VERSION already in $VENV ($(since "$t0") s)"
         return 0
     fi
-    py=$(find_python310) || die "no Python 3.10 interpreter found (Rasa $RASA_VERSION needs Python < 3.11):
+    mkdir -p "$RASA_DIR"
+    if [[ -x $VENV/bin/python ]] \
+        && "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then
+        say "build: repairing $VENV (rasa $RASA_VERSION missing or does not import)"
+    else
+        py=$(find_python310) || die "no Python 3.10 interpreter found (Rasa $RASA_VERSION needs Python < 3.11):
   install one (e.g. 'pyenv install 3.10.13') or set RUFBEREIT_PYTHON310=/path/to/python3.10"
-    say "build: creating $VENV with $py and installing rasa==$RASA_VERSION (about 5 min, 2.7 GB)"
-    mkdir -p "$(dirname "$VENV")" "$RASA_DIR"
-    "$py" -m venv --clear "$VENV" || die "python -m venv $VENV failed"
+        if [[ -e $VENV && ! -f $VENV/pyvenv.cfg ]] && [[ -n $(ls -A "$VENV" 2>/dev/null) ]]; then
+            die "$VENV exists and is not a venv: not touching it (set RUFBEREIT_RASA_VENV elsewhere)"
+        fi
+        say "build: creating $VENV with $py and installing rasa==$RASA_VERSION (about 5 min, 2.7 GB)"
+        mkdir -p "$(dirname "$VENV")"
+        "$py" -m venv --clear "$VENV" || die "python -m venv $VENV failed"
+    fi
     if ! "$VENV/bin/python" -m pip install --quiet "rasa==$RASA_VERSION" >"$RASA_DIR/build.log" 2>&1; then
         tail -n 30 "$RASA_DIR/build.log" >&2
         die "pip install rasa==$RASA_VERSION failed (log: $RASA_DIR/build.log)"
