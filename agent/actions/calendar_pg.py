@@ -2,7 +2,9 @@
 
 The database, not this code, guarantees that no two bookings overlap: the exclusion
 constraint ``appointments_no_overlap`` refuses the second of two concurrent bookings
-of the same time, which surfaces here as :class:`SlotTaken`.
+of the same time, which surfaces here as :class:`SlotTaken`. Writes take a per-resource
+advisory lock first: without it, two concurrent inserts checking the constraint can
+deadlock (PostgreSQL then aborts one with DeadlockDetected instead of a clean refusal).
 """
 
 from __future__ import annotations
@@ -70,9 +72,19 @@ class PostgresCalendar:
         self._resource = resource
         self._buffer = timedelta(minutes=profile.slot_buffer_min)
 
-    async def _fetch(self, query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    async def _fetch(
+        self, query: str, params: tuple[Any, ...], *, serialize: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Run one statement. ``serialize``: in a transaction holding this resource's
+        advisory lock, so concurrent bookings queue instead of deadlocking on the
+        exclusion constraint (the constraint still decides who gets the slot)."""
         try:
-            async with self._db.connection() as conn:
+            async with self._db.connection() as conn, conn.transaction():
+                if serialize:
+                    await conn.execute(
+                        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                        (f"rufbereit.calendar:{self._resource}",),
+                    )
                 cur = await conn.execute(query, params)
                 return list(await cur.fetchall()) if cur.description else []
         except psycopg.errors.ExclusionViolation:
@@ -128,6 +140,7 @@ class PostgresCalendar:
                 note,
                 _uuid(call_id),
             ),
+            serialize=True,
         )
         log.info("appointment booked", extra={"appointment_id": str(rows[0][0])})
         return _appointment(rows[0])
@@ -146,6 +159,7 @@ class PostgresCalendar:
                 slot.appointment_type,
                 uuid.UUID(appointment_id),
             ),
+            serialize=True,
         )
         if not rows:
             raise AppointmentNotFound(appointment_id)

@@ -196,7 +196,8 @@ _NOT_NAME = (
     word_set(
         "ja nein nee ok okay bitte danke nicht kein keine termin frage ich sie wir und oder der "
         "die das ein eine einen am um heute morgen yes no thanks thank please the a an and or not "
-        "appointment question i you we today tomorrow"
+        "appointment question i you we today tomorrow tschüss tschüs servus wiederhören "
+        "wiedersehen hallo bye goodbye hello"
     )
     | _QUESTION_WORDS
 )

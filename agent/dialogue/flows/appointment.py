@@ -126,6 +126,9 @@ class AppointmentFlow(CallbackWhenNoSlots, SlotFlow):
         return await super().fill(slot, u, strict)
 
     async def before_ask(self, slot: str) -> Fill | None:
+        kinds = appointment_types(self.ctx.profile)
+        if slot == "type" and len(kinds) == 1:
+            return Fill(kinds[0].name)  # nothing to choose
         kind = self._type()
         if slot == "slot" and self.when.wish is not None and kind and not self.when.offers:
             return await self.when.search(kind.name)

@@ -16,6 +16,7 @@ from ..say import say_list, say_money, say_phone
 from ..utterance import Utterance
 from .base import Fill, SlotFlow, Step
 from .catalogue import examples, number, say_line, wanted_items
+from .message import MessageFlow
 
 register(
     {
@@ -45,6 +46,12 @@ register(
             "for collection.",
         ),
         "order_empty": ("Gut, dann bestelle ich nichts.", "All right, no order then."),
+        "order_by_callback": (
+            "Bestellungen kann ich leider nicht direkt aufnehmen. Ein Mitarbeiter ruft Sie "
+            "gern zurück.",
+            "I'm afraid I can't take orders directly. Someone from our team will gladly "
+            "call you back.",
+        ),
     }
 )  # fmt: skip
 
@@ -143,6 +150,13 @@ class OrderFlow(SlotFlow):
             return Fill(None, (text, self.ctx.say("order_ask_more" if self.lines else "order_ask")),
                         asks=True)  # fmt: skip
         return None
+
+    async def begin(self, u: Utterance | None) -> Step:
+        if not self.ctx.profile.catalogue:  # nothing to sell by phone: a call back
+            topic = u.text if u is not None else self.summary()
+            flow = MessageFlow(self.ctx, "callback", reason="order", topic=topic)
+            return Step([self.ctx.say("order_by_callback")], done=True, then=flow)
+        return await super().begin(u)
 
     async def handle(self, u: Utterance) -> Step:
         if self.pending == "items" and not self.lines and u.yes is False and self.sub != "qty":
