@@ -179,3 +179,18 @@ async def test_order_nothing(profile: BusinessProfile) -> None:
     await c.say("Ich möchte etwas bestellen")
     t = await c.say("nein, doch nicht")
     assert t.replies == ["Gut, dann bestelle ich nichts.", ANYTHING_ELSE]
+
+
+async def test_english_lead_and_order(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9, language="en")
+    await c.script("I'd like a quote for a new bathroom", "in Pasing", "no idea",
+                   "within three months", "Eve Long", "0160 1234567")  # fmt: skip
+    assert c.last.replies == [
+        "To sum up: new bathroom. Place: in Pasing. Budget: open. Timing: within three "
+        "months. Name Eve Long, phone 0 1 6 0, 1 2 3, 4 5 6 7. Is that right?"
+    ]
+    await c.say("yes")
+    t = await c.say("I would like to order two radiator valves")
+    assert t.replies == ["Noted: 2 pieces of radiator valve.", "Would you like anything else?"]
+    t = await c.say("no")
+    assert t.replies[0].startswith("Your order: 2 pieces of radiator valve, 37.80 euros in total.")

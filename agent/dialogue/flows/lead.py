@@ -41,7 +41,7 @@ _BOILERPLATE = set(
         "ich hätte gern gerne möchte würde bräuchte brauche wollte ein einen eine "
         "kostenvoranschlag "
         "angebot angebote anfrage für fuer bitte mal ja hallo guten tag grüß gott wir uns mir "
-        "i would like a an quote quotation estimate for please hello we need want"
+        "i i'd would like a an quote quotation estimate for please hello we need want"
     ).split()
 )
 
@@ -49,7 +49,7 @@ _BOILERPLATE = set(
 def _without_boilerplate(text: str) -> str:
     """'Ich hätte gern ein Angebot für ein neues Bad' -> 'neues Bad'."""
     words = text.strip().rstrip(".!?").split()
-    while words and normalize(words[0]) in _BOILERPLATE:
+    while words and all(part in _BOILERPLATE for part in normalize(words[0]).split()):
         words.pop(0)
     return " ".join(words)
 
