@@ -111,6 +111,15 @@ def is_question(text: str) -> bool:
     return bool(tokens) and tokens[0] in _QUESTION_WORDS
 
 
+_GOODBYE = ("tschüss", "tschüs", "auf wiederhören", "auf wiedersehen", "servus", "pfiat",
+            "goodbye", "bye")  # fmt: skip
+
+
+def is_goodbye(norm: str) -> bool:
+    """The caller takes leave ('Danke, tschüss'), whatever the NLU says."""
+    return any_phrase(norm, _GOODBYE)
+
+
 _TOPIC_CHANGE = (
     "eigentlich", "erst", "zuerst", "vorher", "moment", "übrigens", "noch eine frage",
     "lieber", "stattdessen", "andere sache", "actually", "first", "wait", "by the way",

@@ -26,7 +26,7 @@ from agent.understanding.nlu import NluBackend
 
 from .actions import Handover
 from .context import FlowContext
-from .cues import changes_topic, is_question, is_upset
+from .cues import changes_topic, is_goodbye, is_question, is_upset
 from .flows import EmergencyFlow, Flow, HandoverFlow, detect_emergency, flow_for
 from .flows.base import Step
 from .flows.faq_match import answers
@@ -144,7 +144,8 @@ class DialogueEngine:
                 return await self._handover("upset", u)
             if u.intent == "human_handover":
                 return await self._handover("asked", u)
-        if u.intent == "goodbye" and (flow is None or not flow.accepts(u)):
+        leaving = u.intent == "goodbye" and (flow is None or not flow.accepts(u))
+        if (leaving or is_goodbye(u.norm)) and not protected:
             return [ctx.say("goodbye")], "hangup"
         if u.intent == "repeat":
             return list(state.last_replies), None

@@ -242,3 +242,10 @@ async def test_from_a_generic_question_to_booking(profile: BusinessProfile) -> N
     await c.say("Ich habe eine Frage")
     t = await c.say("Ich möchte einen Termin zur Heizungswartung")
     assert t.replies == ["Wann hätten Sie Zeit?"]
+
+
+async def test_goodbye_mid_flow_ends_the_call(profile: BusinessProfile) -> None:
+    c = await call(profile, MONDAY_9)
+    await c.say("Ich hätte gern ein Angebot für ein neues Bad")
+    t = await c.say("Ach, wissen Sie was, ich melde mich später. Tschüss")
+    assert t.end == "hangup" and c.actions == []
