@@ -1,7 +1,6 @@
-"""The flow interface, and ``SlotFlow``: ask for slots in order, read back, confirm, correct.
+"""``SlotFlow``: ask for slots in order, read back, confirm, correct.
 
-A flow gets the caller's utterances while it is the current one and answers with a
-:class:`Step`. ``SlotFlow`` does the common work: it fills slots from the first
+``SlotFlow`` does the common work of most flows: it fills slots from the first
 utterance ("einen Termin am Dienstag um 10"), asks for each missing one, reads all back
 for a yes/no, and takes corrections at any point ("nein, Donnerstag", or "den Namen"
 after "was soll ich ändern?"). Flows define ``fill`` for their slots and ``commit``.
@@ -9,79 +8,16 @@ after "was soll ich ändern?"). Flows define ``fill`` for their slots and ``comm
 
 from __future__ import annotations
 
-import re
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from abc import abstractmethod
 from typing import ClassVar
 
 from ..context import FlowContext
 from ..cues import any_phrase, means_this_number, name_from_answer
 from ..say import say_phone
-from ..turn import End
 from ..utterance import Utterance
+from .flow import CHANGE, CONFIRM, Fill, Flow, Step, phone_as_said
 
-
-def phone_as_said(text: str, value: str) -> str:
-    """A typed number keeps the caller's grouping ('089 445566'); spoken words give digits."""
-    digits = re.sub(r"\D", "", text)
-    return text.strip() if digits == re.sub(r"\D", "", value) else value
-
-
-CONFIRM = "_confirm"
-CHANGE = "_change"
-
-
-@dataclass
-class Step:
-    say: list[str] = field(default_factory=list)
-    done: bool = False
-    end: End | None = None
-    understood: bool = True
-    then: Flow | None = None  # the engine starts this flow next (replacing this one)
-
-
-@dataclass(frozen=True, slots=True)
-class Fill:
-    """A slot answer: ``value`` fills the slot; ``say`` is said (offers, notes). With
-    ``value`` None the slot stays open; ``asks`` means ``say`` already asks for it."""
-
-    value: object = None
-    say: tuple[str, ...] = ()
-    asks: bool = False
-
-
-class Flow(ABC):
-    name: ClassVar[str]
-    intents: ClassVar[frozenset[str]] = frozenset()
-    #: True: the flow copes with answers it cannot use (the engine never hands over).
-    handles_no_match: ClassVar[bool] = False
-
-    def __init__(self, ctx: FlowContext) -> None:
-        self.ctx = ctx
-        self.asked: list[str] = []  # the pending question, for reprompts
-
-    @abstractmethod
-    async def begin(self, u: Utterance | None) -> Step: ...
-
-    @abstractmethod
-    async def handle(self, u: Utterance) -> Step: ...
-
-    def question(self) -> list[str]:
-        return list(self.asked)
-
-    def awaiting_yes_no(self) -> bool:
-        return False
-
-    def accepts(self, u: Utterance) -> bool:
-        """Whether ``u`` answers the pending question (checked before switching topics)."""
-        return True
-
-    def topic(self) -> str:
-        return self.ctx.say(f"topic_{self.name}")
-
-    def summary(self) -> str:
-        """What the caller wanted so far, in the business's language, for a person."""
-        return ""
+__all__ = ["CHANGE", "CONFIRM", "Fill", "Flow", "SlotFlow", "Step"]
 
 
 class SlotFlow(Flow):

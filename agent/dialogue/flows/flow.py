@@ -1,0 +1,76 @@
+"""The flow interface: a flow gets the caller's utterances while it is the current one
+and answers each with a :class:`Step`."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ..context import FlowContext
+from ..turn import End
+from ..utterance import Utterance
+
+
+def phone_as_said(text: str, value: str) -> str:
+    """A typed number keeps the caller's grouping ('089 445566'); spoken words give digits."""
+    digits = re.sub(r"\D", "", text)
+    return text.strip() if digits == re.sub(r"\D", "", value) else value
+
+
+CONFIRM = "_confirm"
+CHANGE = "_change"
+
+
+@dataclass
+class Step:
+    say: list[str] = field(default_factory=list)
+    done: bool = False
+    end: End | None = None
+    understood: bool = True
+    then: Flow | None = None  # the engine starts this flow next (replacing this one)
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """A slot answer: ``value`` fills the slot; ``say`` is said (offers, notes). With
+    ``value`` None the slot stays open; ``asks`` means ``say`` already asks for it."""
+
+    value: object = None
+    say: tuple[str, ...] = ()
+    asks: bool = False
+
+
+class Flow(ABC):
+    name: ClassVar[str]
+    intents: ClassVar[frozenset[str]] = frozenset()
+    #: True: the flow copes with answers it cannot use (the engine never hands over).
+    handles_no_match: ClassVar[bool] = False
+
+    def __init__(self, ctx: FlowContext) -> None:
+        self.ctx = ctx
+        self.asked: list[str] = []  # the pending question, for reprompts
+
+    @abstractmethod
+    async def begin(self, u: Utterance | None) -> Step: ...
+
+    @abstractmethod
+    async def handle(self, u: Utterance) -> Step: ...
+
+    def question(self) -> list[str]:
+        return list(self.asked)
+
+    def awaiting_yes_no(self) -> bool:
+        return False
+
+    def accepts(self, u: Utterance) -> bool:
+        """Whether ``u`` answers the pending question (checked before switching topics)."""
+        return True
+
+    def topic(self) -> str:
+        return self.ctx.say(f"topic_{self.name}")
+
+    def summary(self) -> str:
+        """What the caller wanted so far, in the business's language, for a person."""
+        return ""
