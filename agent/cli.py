@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
 
     config = sub.add_parser("config", help="validate the configuration and print a summary")
     config.set_defaults(func=_config)
+
+    from agent.understanding.cli import add_nlu_commands
+
+    add_nlu_commands(sub)
     return p
 
 
