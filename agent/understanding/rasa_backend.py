@@ -133,7 +133,12 @@ class RasaNlu:
         lead = _LEAD.match(text)
         offset = lead.end() if lead else 0
         core = text[offset:].rstrip()
-        rules = extract_entities(text, language, now, self._business_hours, timezone=self._timezone)
+        try:
+            rules = extract_entities(
+                text, language, now, self._business_hours, timezone=self._timezone
+            )
+        except ValueError as exc:  # an unsupported language
+            raise NluError(str(exc)) from exc
         if not core:
             return Parse(
                 text=text,

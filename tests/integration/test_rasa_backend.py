@@ -2,13 +2,15 @@
 
 The session fixture builds the venv if needed, trains from models/nlu (skipped when the
 data is unchanged) and starts the server; it FAILS with the reason when any step fails.
-The held-out set (models/nlu/de/test.yml) measures intent accuracy; parse latency goes to
-bench/nlu_rasa.json (never asserted: the CPU is shared).
+The held-out set (models/nlu/de/test.yml) measures intent accuracy (with
+agent.understanding.evaluate, as for the embedded backend); parse latency of both backends,
+measured side by side, goes to bench/nlu_rasa.json (never asserted: the CPU is shared).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import re
@@ -16,7 +18,6 @@ import signal
 import statistics
 import subprocess
 import time
-from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,11 +26,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import yaml
 
+from agent.understanding.embedded import EmbeddedNlu
 from agent.understanding.entities import extract_entities
+from agent.understanding.evaluate import evaluate_backend, format_evaluation
 from agent.understanding.nlu import NluError
 from agent.understanding.rasa_backend import RasaNlu
+from agent.understanding.training_data import load_training_data
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(3600)]
 
@@ -116,26 +119,20 @@ async def nlu(rasa: RasaServer) -> AsyncIterator[RasaNlu]:
     await backend.aclose()
 
 
-_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
-
-
-def held_out(path: Path = TEST_SET) -> list[tuple[str, str]]:
-    """(plain text, intent) of every example in a Rasa nlu: file (annotations removed)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    out: list[tuple[str, str]] = []
-    for section in data["nlu"]:
-        if "intent" not in section:
-            continue
-        for line in section["examples"].splitlines():
-            line = line.strip()
-            if line.startswith("- "):
-                out.append((_ANNOTATION.sub(r"\1", line[2:].strip()), section["intent"]))
-    return out
-
-
 def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile, q in 0..100 (as agent.understanding.evaluate)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
+
+
+def latency(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(percentile(values, 50), 2),
+        "p99": round(percentile(values, 99), 2),
+        "mean": round(statistics.fmean(values), 2),
+        "max": round(max(values), 2),
+        "n": len(values),
+    }
 
 
 def rss_mb() -> int | None:
@@ -144,76 +141,73 @@ def rss_mb() -> int | None:
     return int(m.group(1)) if m else None
 
 
-async def test_held_out_accuracy_and_latency(nlu: RasaNlu, rasa: RasaServer) -> None:
-    examples = held_out()
+async def test_held_out_accuracy_and_latency(
+    nlu: RasaNlu, rasa: RasaServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    examples = load_training_data(TEST_SET).examples
     assert len(examples) >= 100, f"only {len(examples)} held-out examples in {TEST_SET}"
     rounds = -(-MIN_PARSES // len(examples))  # the set is parsed this often for the latency
-    for _ in range(5):  # warm-up: first parses load lazily
+    # The embedded backend on the same data, same machine, same moment: for comparison.
+    embedded = EmbeddedNlu(
+        REPO / "models" / "nlu", cache_dir=tmp_path_factory.mktemp("nlu"), watch_interval_s=None
+    )
+    started = time.perf_counter()
+    await embedded.prepare("de")
+    embedded_train_s = time.perf_counter() - started
+    for _ in range(5):  # warm-up
         await nlu.parse("ich hätte gern einen termin", language="de", now=WEDNESDAY)
 
-    latencies: list[float] = []
-    http_latencies: list[float] = []
-    misses: list[tuple[str, str, str]] = []
-    per_intent: Counter[str] = Counter()
-    per_intent_ok: Counter[str] = Counter()
+    ev = await evaluate_backend(nlu, examples, language="de", now=WEDNESDAY)
+    ev_embedded = await evaluate_backend(embedded, examples, language="de", now=WEDNESDAY)
+
+    ms: dict[str, list[float]] = {"rasa": [], "rasa_http_only": [], "embedded": [], "rules": []}
     first: dict[str, str] = {}
     async with httpx.AsyncClient(trust_env=False, timeout=5) as raw:
-        for round_ in range(rounds):
-            for text, gold in examples:
-                started = time.perf_counter()
+        for _ in range(rounds):
+            for example in examples:
+                text = example.text
+                t0 = time.perf_counter()
                 parse = await nlu.parse(text, language="de", now=WEDNESDAY)
-                latencies.append((time.perf_counter() - started) * 1000)
-                started = time.perf_counter()
+                t1 = time.perf_counter()
                 r = await raw.post(
                     f"{rasa.url}/model/parse", params={"token": rasa.token}, json={"text": text}
                 )
-                http_latencies.append((time.perf_counter() - started) * 1000)
+                t2 = time.perf_counter()
+                await embedded.parse(text, language="de", now=WEDNESDAY)
+                t3 = time.perf_counter()
+                extract_entities(text, "de", WEDNESDAY)
+                t4 = time.perf_counter()
                 assert r.status_code == 200
-                if round_ > 0:  # the same model answers the same text the same way
-                    assert parse.intent.name == first[text], text
-                    continue
-                first[text] = parse.intent.name
-                per_intent[gold] += 1
-                if parse.intent.name == gold:
-                    per_intent_ok[gold] += 1
-                else:
-                    misses.append((text, gold, parse.intent.name))
+                for key, a, b in (
+                    ("rasa", t0, t1),
+                    ("rasa_http_only", t1, t2),
+                    ("embedded", t2, t3),
+                    ("rules", t3, t4),
+                ):
+                    ms[key].append((b - a) * 1000)
+                # the same model answers the same text the same way
+                assert first.setdefault(text, parse.intent.name) == parse.intent.name, text
+    await embedded.aclose()
 
-    rules_ms: list[float] = []
-    for text, _ in examples:
-        started = time.perf_counter()
-        extract_entities(text, "de", WEDNESDAY)
-        rules_ms.append((time.perf_counter() - started) * 1000)
-
-    accuracy = 1 - len(misses) / len(examples)
+    # rasa: RasaNlu.parse = HTTP round trip + entity rules + merge
+    lat = {key: latency(values) for key, values in ms.items()}
     report = {
         "backend": "rasa",
         "rasa": "3.6.21",
         "pipeline": "models/nlu/config.yml (LogisticRegressionClassifier + CRFEntityExtractor)",
         "test_set": str(TEST_SET.relative_to(REPO)),
-        "n_parses": len(latencies),
         "n_test_examples": len(examples),
-        "parse_ms": {  # RasaNlu.parse: HTTP round trip + rule-based entities + merge
-            "p50": round(percentile(latencies, 0.50), 2),
-            "p99": round(percentile(latencies, 0.99), 2),
-            "mean": round(statistics.fmean(latencies), 2),
-            "max": round(max(latencies), 2),
-        },
-        "http_only_ms": {  # POST /model/parse alone, same texts
-            "p50": round(percentile(http_latencies, 0.50), 2),
-            "p99": round(percentile(http_latencies, 0.99), 2),
-        },
-        "rules_only_ms": {
-            "p50": round(percentile(rules_ms, 0.50), 3),
-            "p99": round(percentile(rules_ms, 0.99), 3),
-        },
-        "intent_accuracy": round(accuracy, 4),
-        "intent_correct": len(examples) - len(misses),
-        "per_intent": {k: f"{per_intent_ok[k]}/{n}" for k, n in sorted(per_intent.items())},
-        "misses": [{"text": t, "gold": g, "got": p} for t, g, p in misses],
+        "intent_accuracy": round(ev.accuracy, 4),
+        "latency_ms": lat,
         "stages_s": rasa.stages,
         "stages_skipped": rasa.skipped,
         "server_rss_mb": rss_mb(),
+        "evaluation": ev.to_json(),
+        "embedded_for_comparison": {
+            "intent_accuracy": round(ev_embedded.accuracy, 4),
+            "train_or_load_s": round(embedded_train_s, 2),
+            "macro_f1": round(ev_embedded.macro_f1, 4),
+        },
         "machine": {
             "cpus": os.cpu_count(),
             "load_1min": round(os.getloadavg()[0], 2),
@@ -223,10 +217,13 @@ async def test_held_out_accuracy_and_latency(nlu: RasaNlu, rasa: RasaServer) -> 
     }
     BENCH.parent.mkdir(exist_ok=True)
     BENCH.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"\nRasa held-out accuracy {accuracy:.3f} ({len(misses)} misses); bench: {BENCH}")
-    assert accuracy >= MIN_ACCURACY, (
-        f"held-out intent accuracy {accuracy:.3f} < {MIN_ACCURACY}; misses: {misses}"
+    print(
+        f"\nheld-out intent accuracy: rasa {ev.accuracy:.3f} ({ev.correct}/{ev.n}), "
+        f"embedded {ev_embedded.accuracy:.3f}; parse p50/p99 ms: "
+        + ", ".join(f"{k} {v['p50']}/{v['p99']}" for k, v in lat.items())
+        + f"; bench: {BENCH}"
     )
+    assert ev.accuracy >= MIN_ACCURACY, "\n" + format_evaluation(ev)
 
 
 async def test_time_is_resolved_and_intent_from_rasa(nlu: RasaNlu) -> None:

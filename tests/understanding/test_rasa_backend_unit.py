@@ -206,6 +206,13 @@ async def test_empty_text_is_not_sent(rasa_server: FakeRasa) -> None:
     assert rasa_server.requests == []
 
 
+async def test_unsupported_language_is_an_nlu_error(rasa_server: FakeRasa) -> None:
+    async with RasaNlu(rasa_server.url) as nlu:
+        with pytest.raises(NluError, match="unsupported language"):
+            await nlu.parse("bonjour", language="fr", now=NOW)
+    assert rasa_server.requests == []
+
+
 async def test_one_client_is_reused(rasa_server: FakeRasa) -> None:
     rasa_server.reply(200, rasa_answer("ja", "affirm", 0.99, []))
     async with RasaNlu(rasa_server.url, TOKEN) as nlu:
