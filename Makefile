@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PYTEST ?= $(PYTHON) -m pytest
 
-.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean
+.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -22,11 +22,17 @@ lab-up: ## start PostgreSQL and Asterisk (idempotent, fast when warm)
 
 lab-down: ## stop everything the lab started; nothing stays mounted or running
 	-bash lab/demo.sh stop-agent
+	-bash lab/rasa.sh down
 	bash lab/asterisk.sh down
 	bash lab/postgres.sh down
 
 lab-status:
-	bash lab/postgres.sh status; bash lab/asterisk.sh status
+	-bash lab/postgres.sh status; bash lab/asterisk.sh status; bash lab/rasa.sh status
+
+rasa: ## build Rasa 3.6 in its own Python 3.10 venv, train the German model, serve it on 127.0.0.1:5005
+	bash lab/rasa.sh build
+	bash lab/rasa.sh train de
+	bash lab/rasa.sh up de
 
 demo: setup lab-up ## the whole thing: lab + agent + a demo call, and what happened
 	bash lab/demo.sh

@@ -63,9 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="validate the configuration and print a summary")
     config.set_defaults(func=_config)
 
+    from agent.dialogue.simulate import add_simulate_command
     from agent.understanding.cli import add_nlu_commands
 
     add_nlu_commands(sub)
+    add_simulate_command(sub)
     return p
 
 

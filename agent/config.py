@@ -41,6 +41,11 @@ ENV_VARS: dict[str, str] = {
     "RUFBEREIT_TTS_ENGINE": "speech.tts_engine",
     "RUFBEREIT_VOSK_MODEL": "speech.vosk_model",
     "RUFBEREIT_PIPER_VOICE": "speech.piper_voice",
+    "RUFBEREIT_NLU_BACKEND": "nlu.backend",
+    "RUFBEREIT_NLU_DATA": "nlu.data_dir",
+    "RUFBEREIT_NLU_CACHE": "nlu.cache_dir",
+    "RUFBEREIT_RASA_URL": "nlu.rasa_url",
+    "RUFBEREIT_RASA_TOKEN": "nlu.rasa_token",
     "RUFBEREIT_LOG_LEVEL": "log.level",
     "RUFBEREIT_LOG_FORMAT": "log.format",
 }
@@ -137,6 +142,17 @@ class SpeechSettings(Section):
     piper_voice: Path | None = None
 
 
+class NluSettings(Section):
+    """Understanding. Unset fields fall back to the defaults in agent.understanding.backends."""
+
+    backend: Literal["embedded", "rasa"] | None = None
+    data_dir: Path | None = Field(None, description="training data; default models/nlu")
+    cache_dir: Path | None = None
+    rasa_url: str | None = None
+    rasa_token: SecretStr | None = None
+    rasa_timeout_s: float | None = Field(None, gt=0)
+
+
 class LogSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -149,6 +165,7 @@ class Settings(Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    nlu: NluSettings = Field(default_factory=NluSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @property
