@@ -1,0 +1,128 @@
+"""Fixtures of the action tests: a local HTTP receiver, a real SMTP server (aiosmtpd)
+and a real CalDAV server (radicale, a subprocess). A missing package FAILS the test."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .receiver import Receiver, free_port
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    r.start()
+    try:
+        yield r
+    finally:
+        r.stop()
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))  # type: ignore[attr-defined]
+        self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
+        return "250 Message accepted for delivery"
+
+    async def wait_for(self, count: int, within: float = 10.0) -> list[Message]:
+        deadline = time.monotonic() + within
+        while len(self.messages) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(self.messages)} of {count} e-mails arrived")
+            await asyncio.sleep(0.02)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    try:
+        from aiosmtpd.controller import Controller
+    except ImportError as exc:
+        pytest.fail(f"aiosmtpd is needed for the SMTP tests (pip install aiosmtpd): {exc}")
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, port
+    finally:
+        controller.stop()
+
+
+class Radicale:
+    def __init__(self, port: int, folder: Path) -> None:
+        self.port = port
+        self.folder = folder
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def calendar_url(self, name: str = "test") -> str:
+        return f"{self.url}user/{name}/"
+
+    def start(self) -> None:
+        cmd = [
+            sys.executable, "-m", "radicale",
+            "--server-hosts", f"127.0.0.1:{self.port}",
+            "--storage-filesystem-folder", str(self.folder),
+            "--auth-type", "none",
+            "--rights-type", "none",
+            "--logging-level", "warning",
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                pytest.fail(f"radicale exited with {self.proc.returncode}: {err}")
+            try:
+                httpx.get(self.url, timeout=0.5)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        pytest.fail("radicale did not answer within 20 s")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        self.proc = None
+
+
+@pytest.fixture
+def radicale(tmp_path: Path) -> Iterator[Radicale]:
+    try:
+        import caldav  # noqa: F401
+        import radicale  # noqa: F401
+    except ImportError as exc:
+        pytest.fail(f"radicale and caldav are needed (pip install radicale caldav): {exc}")
+    server = Radicale(free_port(), tmp_path / "collections")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(tmp_path / "collections", ignore_errors=True)
+
+
+@pytest.fixture
+async def http_client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        yield client
