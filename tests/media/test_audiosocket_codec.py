@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from agent.telephony.media import FRAME_BYTES, AudioSocketProtocolError, DtmfDigit
-from agent.telephony.media.audiosocket import (
+from agent.telephony.media.audiosocket_codec import (
     AudioData,
     CallUuid,
     Decoder,

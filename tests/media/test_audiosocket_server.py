@@ -24,7 +24,7 @@ from agent.telephony.media import (
     MediaEvent,
     MediaTimeoutError,
 )
-from agent.telephony.media.audiosocket import (
+from agent.telephony.media.audiosocket_codec import (
     Decoder,
     Kind,
     Message,

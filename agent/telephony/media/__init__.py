@@ -7,9 +7,11 @@ Both implement ``MediaSession``.
 """
 
 from agent.telephony.media.audiosocket import (
-    AudioSocketProtocolError,
     AudioSocketServer,
     AudioSocketSession,
+)
+from agent.telephony.media.audiosocket_codec import (
+    AudioSocketProtocolError,
 )
 from agent.telephony.media.frames import (
     FRAME_BYTES,
