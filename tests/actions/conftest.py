@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
 
@@ -36,7 +36,7 @@ class Mailbox:
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))  # type: ignore[attr-defined]
-        self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[attr-defined]
         return "250 Message accepted for delivery"
 
     async def wait_for(self, count: int, within: float = 10.0) -> list[Message]:
