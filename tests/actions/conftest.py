@@ -75,6 +75,7 @@ class Radicale:
         return f"http://127.0.0.1:{self.port}/"
 
     def calendar_url(self, name: str = "test") -> str:
+        """A calendar of user ``user`` (auth type none: any password is accepted)."""
         return f"{self.url}user/{name}/"
 
     def start(self) -> None:
@@ -83,15 +84,16 @@ class Radicale:
             "--server-hosts", f"127.0.0.1:{self.port}",
             "--storage-filesystem-folder", str(self.folder),
             "--auth-type", "none",
-            "--rights-type", "none",
             "--logging-level", "warning",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        log = self.folder.parent / "radicale.log"
+        with log.open("ab") as err:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                pytest.fail(f"radicale exited with {self.proc.returncode}: {err}")
+                text = log.read_text(errors="replace")
+                pytest.fail(f"radicale exited with {self.proc.returncode}: {text}")
             try:
                 httpx.get(self.url, timeout=0.5)
                 return

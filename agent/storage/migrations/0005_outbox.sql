@@ -46,6 +46,8 @@ CREATE TABLE calendar_events (
     appointment_id uuid PRIMARY KEY,
     calendar_url   text NOT NULL,
     uid            text NOT NULL,                 -- the iCalendar UID of the CalDAV event
+    pending        text CHECK (pending IN ('put', 'delete')),  -- NULL: in sync
+    last_error     text,
     updated_at     timestamptz NOT NULL DEFAULT now()
 );
 
