@@ -1,0 +1,134 @@
+"""Coqui TTS (the maintained ``coqui-tts`` fork): an optional engine for sites that want
+its voices.
+
+Install with ``pip install 'rufbereit[coqui]'``: it pulls torch and torchaudio (several
+GB; their versions must match each other). A model is named per language in
+``tts.coqui_models``, either as a Coqui model name (``tts_models/de/thorsten/vits``,
+downloaded by Coqui on first use at the customer's) or as a path to a model file with its
+``config.json`` beside it. Each model is loaded once per process; synthesis runs in a
+worker thread and is resampled to 16 kHz with soxr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.speech.audio import SAMPLE_RATE, resample
+from agent.speech.tts import TtsError, primary_language
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = (
+    "install it with: pip install 'rufbereit[coqui]' (the coqui-tts fork; it needs matching "
+    "torch and torchaudio wheels, about 5 GB)"
+)
+
+_models: dict[str, Any] = {}  # model name or path -> TTS.api.TTS, shared by the process
+_load_lock = threading.Lock()
+
+
+def _tts_api() -> Any:
+    try:
+        from TTS import api  # type: ignore[import-not-found, unused-ignore]
+    except ImportError as exc:
+        raise TtsError(f"Coqui TTS is not installed ({exc}); {INSTALL_HINT}") from None
+    return api
+
+
+def _load_model(model: str) -> Any:
+    with _load_lock:
+        loaded = _models.get(model)
+        if loaded is not None:
+            return loaded
+        api = _tts_api()
+        t0 = time.monotonic()
+        path = Path(model).expanduser()
+        try:
+            if path.exists():
+                config = path.parent / "config.json" if path.is_file() else path / "config.json"
+                loaded = api.TTS(model_path=str(path), config_path=str(config), progress_bar=False)
+            else:
+                loaded = api.TTS(model_name=model, progress_bar=False)
+        except Exception as exc:  # download or torch errors
+            raise TtsError(f"cannot load Coqui model {model}: {exc}") from exc
+        ms = round((time.monotonic() - t0) * 1000)
+        log.info("Coqui model loaded", extra={"model": model, "ms": ms})
+        _models[model] = loaded
+        return loaded
+
+
+class CoquiTts:
+    name = "coqui"
+
+    def __init__(
+        self,
+        *,
+        models: Mapping[str, str],
+        speaker: str | None = None,
+        rate: float = 1.0,
+        max_chars: int = 5000,
+        max_concurrent: int = 1,
+    ) -> None:
+        if not 0.5 <= rate <= 2.0:
+            raise ValueError("rate must be 0.5..2.0")
+        self.models = dict(models)
+        self.speaker = speaker
+        self.rate = rate
+        self.max_chars = max_chars
+        self._slots = asyncio.Semaphore(max_concurrent)
+
+    def model_for(self, language: str) -> str:
+        model = self.models.get(language) or self.models.get(primary_language(language))
+        if model is None:
+            raise TtsError(
+                f"no Coqui model configured for language {language!r}; set tts.coqui_models"
+            )
+        return model
+
+    def voice_for(self, language: str) -> str:
+        return f"{self.model_for(language)}+{self.speaker or ''}+r{self.rate}"
+
+    def describe(self, language: str) -> str:
+        return f"coqui model {self.model_for(language)}"
+
+    def load(self, language: str) -> None:
+        _load_model(self.model_for(language))
+
+    async def synthesize(self, text: str, language: str) -> bytes:
+        model = self.model_for(language)
+        if not text.strip():
+            return b""
+        if len(text) > self.max_chars:
+            raise TtsError(f"text of {len(text)} characters exceeds max_chars={self.max_chars}")
+        t0 = time.monotonic()
+        async with self._slots:
+            pcm = await asyncio.to_thread(self._synthesize_blocking, model, text, language)
+        log.debug(
+            "coqui synthesized",
+            extra={"language": language, "ms": round((time.monotonic() - t0) * 1000), "text": text},
+        )
+        return pcm
+
+    def _synthesize_blocking(self, model: str, text: str, language: str) -> bytes:
+        tts = _load_model(model)
+        kwargs: dict[str, Any] = {"text": text, "speed": self.rate}
+        if self.speaker:
+            kwargs["speaker"] = self.speaker
+        if getattr(tts, "is_multi_lingual", False):
+            kwargs["language"] = primary_language(language)
+        try:
+            wav = tts.tts(**kwargs)
+            rate = int(tts.synthesizer.output_sample_rate)
+        except Exception as exc:
+            raise TtsError(f"Coqui TTS failed: {exc}") from exc
+        audio = np.asarray(wav, dtype=np.float32)
+        pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+        return resample(pcm, rate, SAMPLE_RATE)
