@@ -1,7 +1,7 @@
 """SMS to callers through a provider's HTTP API, configured as templates.
 
 ``url`` and ``body`` may hold ``{to}``, ``{text}`` and ``{sender}``. In the URL they are
-URL-encoded; in a JSON body JSON-escaped; in a form body form-encoded. Auth: a bearer
+URL-encoded; in a JSON body JSON-escaped; in a form body form-encoded; else as is. Auth: a bearer
 token, HTTP basic (``user`` + ``token``) or a custom header (``header_name: token``).
 """
 
@@ -54,7 +54,8 @@ class SmsNotifier:
             headers[s.header_name] = secret
         content: bytes | None = None
         if s.body is not None and s.method != "GET":
-            kind = "json" if "json" in s.content_type else "form"
+            ct = s.content_type.lower()
+            kind = "json" if "json" in ct else "form" if "urlencoded" in ct else "raw"
             content = _fill(s.body, values, kind).encode()
             headers["Content-Type"] = s.content_type
         url = _fill(s.url, values, "url")

@@ -73,7 +73,7 @@ _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2})?)?
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})(?:\s+(\d{{4}}))?\b")
 _MONTH_DAY = re.compile(rf"\b({_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b")
 _TIME = re.compile(
-    r"\b(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)(?!\w)|\b(\d{1,2}):(\d{2})(?!\d)", re.IGNORECASE
+    r"\b(\d{1,2})(?::(\d{2}))?\s*([ap](?:\.m\.|m))(?!\w)|\b(\d{1,2}):(\d{2})(?!\d)", re.IGNORECASE
 )
 _PHONE = re.compile(r"(?<![\w.,])(?:\+\d{1,3}|0)[\d()]*(?:[ /-]{1,3}\(?\d+\)?)*")
 _MONEY = re.compile(

@@ -33,10 +33,12 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.arrived: list[float] = []  # time.monotonic() of each message
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))  # type: ignore[attr-defined]
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[attr-defined]
+        self.arrived.append(time.monotonic())
         return "250 Message accepted for delivery"
 
     async def wait_for(self, count: int, within: float = 10.0) -> list[Message]:

@@ -1,7 +1,8 @@
 -- Delivery to the company's systems and appointment reminders (agent/actions/outbox.py,
--- agent/actions/reminders.py). Both are durable work queues: a row is written in the
--- same transaction as what it is about, a worker claims due rows with
--- FOR UPDATE SKIP LOCKED, and a row is done when delivered_at / sent_at is set.
+-- agent/actions/reminders.py) and the CalDAV copies of appointments
+-- (agent/actions/caldav_calendar.py). The first two are durable work queues: a worker
+-- claims due rows with FOR UPDATE SKIP LOCKED; a row is done when delivered_at / sent_at
+-- is set.
 
 CREATE TABLE outbox (
     id              uuid PRIMARY KEY,             -- also the idempotency key receivers see
@@ -13,34 +14,36 @@ CREATE TABLE outbox (
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     attempts        integer NOT NULL DEFAULT 0,
     last_error      text,
-    delivered_at    timestamptz,
-    locked_until    timestamptz                   -- a worker's lease while it sends
+    delivered_at    timestamptz
 );
 CREATE INDEX outbox_due_idx ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
 
 COMMENT ON TABLE outbox IS 'Webhook deliveries to the CRM/ERP, retried with backoff until delivered';
 
-CREATE TABLE reminders (
+CREATE TABLE appointment_notices (
     id             uuid PRIMARY KEY,
     appointment_id uuid NOT NULL,
+    kind           text NOT NULL
+                   CHECK (kind IN ('confirmed', 'rescheduled', 'cancelled', 'reminder')),
     channel        text NOT NULL CHECK (channel IN ('email', 'sms')),
     recipient      text NOT NULL,
-    lead_min       integer NOT NULL,              -- minutes before the appointment
-    due_at         timestamptz NOT NULL,
     language       text NOT NULL DEFAULT 'de',
+    lead_s         integer NOT NULL DEFAULT 0,    -- reminders: seconds before the start
+    due_at         timestamptz NOT NULL,
     status         text NOT NULL DEFAULT 'pending'
                    CHECK (status IN ('pending', 'sent', 'cancelled', 'failed')),
     attempts       integer NOT NULL DEFAULT 0,
     last_error     text,
     sent_at        timestamptz,
-    locked_until   timestamptz,
-    created_at     timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (appointment_id, channel, lead_min)
+    created_at     timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX reminders_due_idx ON reminders (due_at) WHERE status = 'pending';
-CREATE INDEX reminders_appointment_idx ON reminders (appointment_id);
+CREATE UNIQUE INDEX appointment_notices_reminder_once
+    ON appointment_notices (appointment_id, channel, lead_s) WHERE kind = 'reminder';
+CREATE INDEX appointment_notices_due_idx ON appointment_notices (due_at) WHERE status = 'pending';
+CREATE INDEX appointment_notices_appointment_idx ON appointment_notices (appointment_id);
 
-COMMENT ON TABLE reminders IS 'Appointment reminders by e-mail/SMS (agent/actions/reminders.py)';
+COMMENT ON TABLE appointment_notices IS
+    'Confirmations and reminders of appointments by e-mail/SMS (agent/actions/reminders.py)';
 
 CREATE TABLE calendar_events (
     appointment_id uuid PRIMARY KEY,
