@@ -1,0 +1,35 @@
+"""Configuration of hearing: VAD, end of turn, recogniser backend and model paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_MODELS_DIR = Path("/var/lib/rufbereit/models")
+
+
+class SttSettings(BaseModel):
+    """``stt:`` section. Unset model paths fall back to models installed in ``models_dir``
+    (``rufbereit models pull de``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backend: Literal["vosk", "whisper"] = "vosk"
+    language: Literal["de", "en"] = "de"
+    vosk_model: Path | None = Field(None, description="Vosk model directory")
+    whisper_model: Path | None = Field(
+        None, description="faster-whisper (CTranslate2) model directory"
+    )
+    whisper_language: str | None = Field(
+        None, description="language for Whisper; None: the stt language (tiny.en: en)"
+    )
+    whisper_beam_size: int = Field(1, ge=1, le=10)
+    whisper_threads: int = Field(2, ge=1, le=64)
+    vad_aggressiveness: int = Field(2, ge=0, le=3, description="webrtcvad mode 0..3")
+    speech_start_ms: int = Field(80, ge=20, le=1000, description="speech needed to start")
+    end_of_turn_ms: int = Field(400, ge=100, le=3000, description="silence that ends a turn")
+    pre_roll_ms: int = Field(300, ge=0, le=2000, description="audio kept before speech start")
+    max_turn_s: float = Field(30.0, gt=0, le=300, description="a longer turn is cut here")
+    models_dir: Path = DEFAULT_MODELS_DIR

