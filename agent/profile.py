@@ -131,9 +131,27 @@ class OnCallShift(Strict):
         return t >= self.start or t < self.end  # a shift over midnight
 
 
+class OnCallOverride(Strict):
+    """A holiday or a swap: from ``start`` to ``end`` (local time) ``person`` is on call."""
+
+    start: datetime
+    end: datetime
+    person: str  # a name from on_call.people
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OnCallOverride:
+        if self.end <= self.start:
+            raise ValueError("an on-call override must end after its start")
+        return self
+
+
 class OnCall(Strict):
     people: list[Person]
     shifts: list[OnCallShift] = []
+    overrides: list[OnCallOverride] = Field(
+        default_factory=list, description="holidays and swaps; they win over the shifts"
+    )
     fallback: list[str] = Field(
         default_factory=list, description="names called when the rota is exhausted"
     )
@@ -150,6 +168,9 @@ class OnCall(Strict):
         for n in self.fallback:
             if n not in names:
                 raise ValueError(f"fallback names {n!r}, who is not in on_call.people")
+        for o in self.overrides:
+            if o.person not in names:
+                raise ValueError(f"override names {o.person!r}, who is not in on_call.people")
         return self
 
 

@@ -1,0 +1,25 @@
+"""The on-call escalation (issue 5, scenario 5): rota, state machine, store, timers,
+the call to the technician, notifications. Start with :class:`EscalationService`."""
+
+from .notify import Notification, Notifier, RecordingNotifier
+from .rota import call_order, on_call_now
+from .scheduler import EscalationScheduler
+from .service import EscalationConfig, EscalationService, Ticket
+from .state import Outcome, Policy, State
+from .store import EscalationStore
+
+__all__ = [
+    "EscalationConfig",
+    "EscalationScheduler",
+    "EscalationService",
+    "EscalationStore",
+    "Notification",
+    "Notifier",
+    "Outcome",
+    "Policy",
+    "RecordingNotifier",
+    "State",
+    "Ticket",
+    "call_order",
+    "on_call_now",
+]

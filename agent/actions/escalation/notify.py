@@ -1,0 +1,73 @@
+"""SMS and e-mail about an escalation: the :class:`Notifier` interface.
+
+The real SMTP / SMS gateway senders plug in behind :class:`Notifier`;
+:class:`RecordingNotifier` stores every notification in ``escalation_notifications``
+(one per escalation, person, channel and purpose: a resumed escalation never sends
+the same message twice) and logs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from agent.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+Channel = Literal["sms", "email"]
+Purpose = Literal["acknowledged", "exhausted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    escalation_id: uuid.UUID
+    person: str
+    channel: Channel
+    address: str
+    purpose: Purpose
+    subject: str
+    body: str
+
+
+class Notifier(Protocol):
+    async def send(self, notification: Notification) -> bool:
+        """Send (or queue) it; False if it was sent before (idempotent)."""
+        ...
+
+
+class RecordingNotifier:
+    """Records notifications in the database and logs them; sends nothing itself."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def send(self, notification: Notification) -> bool:
+        n = notification
+        async with self._db.connection() as conn:
+            cur = await conn.execute(
+                "INSERT INTO escalation_notifications (escalation_id, person, channel, address,"
+                " purpose, subject, body) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (escalation_id, person, channel, purpose) DO NOTHING",
+                (n.escalation_id, n.person, n.channel, n.address, n.purpose, n.subject, n.body),
+            )
+            fresh = cur.rowcount == 1
+        extra = {"escalation_id": str(n.escalation_id), "channel": n.channel, "purpose": n.purpose}
+        if fresh:
+            log.info("escalation notification recorded", extra=extra)
+            log.debug(
+                "escalation notification", extra={**extra, "address": n.address, "body": n.body}
+            )
+        return fresh
+
+    async def sent(self, escalation_id: uuid.UUID) -> list[Notification]:
+        async with self._db.connection() as conn:
+            cur = await conn.execute(
+                "SELECT person, channel, address, purpose, subject, body FROM"
+                " escalation_notifications WHERE escalation_id = %s ORDER BY id",
+                (escalation_id,),
+            )
+            rows = await cur.fetchall()
+        return [Notification(escalation_id, r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]

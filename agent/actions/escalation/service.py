@@ -1,0 +1,335 @@
+"""The escalation service: from an emergency to a technician who pressed 1.
+
+``start(request)`` stores the escalation (or joins the open one about the same
+emergency) and makes the first call at once; further attempts follow the policy through
+the scheduler; ``resume_unfinished()`` picks up whatever a dead process left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from agent.dialogue.actions import StartEscalation
+from agent.profile import OnCall, Person
+from agent.telephony.ari_client import AriClient, AriError
+from agent.telephony.ari_events import StasisStart
+
+from .caller import APP_ARG, CallResult, TechnicianCaller, channel_id_for
+from .notify import Channel, Notification, Notifier, Purpose
+from .rota import call_order
+from .scheduler import EscalationScheduler
+from .state import FINAL, Outcome, Policy, State, next_step, state_after
+from .store import Contact, EscalationRecord, EscalationStore, NewEscalation
+from .texts import call_texts, written_details
+
+log = logging.getLogger(__name__)
+
+AckListener = Callable[[uuid.UUID, str], Awaitable[None] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationConfig:
+    business_name: str
+    timezone: ZoneInfo
+    on_call: OnCall
+    policy: Policy
+    language: str = "de"
+    join_window_s: float = 3 * 3600.0  # a later call about it joins a recent escalation
+
+    @classmethod
+    def from_on_call(
+        cls, business_name: str, timezone: str, on_call: OnCall, language: str = "de"
+    ) -> EscalationConfig:
+        policy = Policy(
+            attempts_per_person=on_call.attempts_per_person,
+            retry_after_s=float(on_call.retry_after_s),
+            ring_timeout_s=on_call.ring_timeout_s,
+        )
+        return cls(business_name, ZoneInfo(timezone), on_call, policy, language)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    escalation_id: uuid.UUID
+    joined: bool  # True: another call had already started this escalation
+
+
+def dedupe_key(kind: str, address: str, caller_number: str) -> str:
+    """Same kind at the same address (or, without one, from the same number)."""
+    where = re.sub(r"[^0-9a-zäöüß]", "", address.lower())
+    if where:
+        return f"{kind.lower()}|{where}"
+    return f"{kind.lower()}|tel:{re.sub(r'[^0-9]', '', caller_number)}"
+
+
+def _contact(p: Person) -> Contact:
+    return Contact(name=p.name, phone=p.phone, sms=p.sms, email=p.email)
+
+
+class EscalationService:
+    def __init__(
+        self,
+        store: EscalationStore,
+        caller: TechnicianCaller,
+        notifier: Notifier,
+        scheduler: EscalationScheduler,
+        config: EscalationConfig,
+        *,
+        on_acknowledged: AckListener | None = None,
+    ) -> None:
+        self.store = store
+        self._caller = caller
+        self._notifier = notifier
+        self._scheduler = scheduler
+        self.config = config
+        self.owner = f"agent-{uuid.uuid4().hex[:12]}"
+        self._on_ack = on_acknowledged
+        self._listeners: dict[uuid.UUID, list[AckListener]] = {}
+        self._tasks: dict[tuple[uuid.UUID, int], asyncio.Task[None]] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def open(self, ari: AriClient) -> None:
+        """Install the ARI handler, start the timers, resume unfinished escalations."""
+        self._ari = ari
+        self._unsubscribe = ari.on(StasisStart, self._on_stasis_start)
+        self._scheduler.start(self.run_attempt)
+        await self.resume_unfinished()
+
+    async def close(self) -> None:
+        """Stop timers and running calls; what was unfinished resumes on the next start."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self._scheduler.shutdown()
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -------------------------------------------------------------- public API
+
+    async def start(
+        self,
+        request: StartEscalation,
+        *,
+        call_id: uuid.UUID | None = None,
+        on_acknowledged: AckListener | None = None,
+    ) -> Ticket:
+        """Start an escalation for ``request`` or join the one already open for it."""
+        now = datetime.now(UTC)
+        people = tuple(
+            _contact(p) for p in call_order(self.config.on_call, now, self.config.timezone)
+        )
+        new = NewEscalation(
+            kind=request.kind,
+            caller_name=request.caller_name,
+            caller_number=request.caller_number,
+            address=request.address,
+            description=request.description,
+            occurred_at=request.at
+            if request.at.tzinfo
+            else request.at.replace(tzinfo=self.config.timezone),
+            people=people,
+            dedupe_key=dedupe_key(request.kind, request.address, request.caller_number),
+            language=self.config.language,
+            call_id=call_id,
+        )
+        escalation_id, created = await self.store.create_or_join(new, self.config.join_window_s)
+        extra = {"escalation_id": str(escalation_id), "joined": not created}
+        log.info("escalation started" if created else "escalation joined", extra=extra)
+        if on_acknowledged is not None:
+            self._listeners.setdefault(escalation_id, []).append(on_acknowledged)
+        if created:
+            self._spawn(escalation_id, 0)
+        else:
+            rec = await self.store.get(escalation_id)
+            if rec is not None and rec.state is State.ACKNOWLEDGED and on_acknowledged:
+                await _call(on_acknowledged, escalation_id, rec.acknowledged_by or "")
+        return Ticket(escalation_id, joined=not created)
+
+    async def resume_unfinished(self) -> None:
+        """Close the calls a dead process left running and re-arm every open escalation."""
+        for attempt in await self.store.unfinished_attempts(self.owner):
+            if attempt.channel_id and hasattr(self, "_ari"):
+                with contextlib.suppress(AriError):
+                    await self._ari.hangup(attempt.channel_id)
+            rec = await self.store.get(attempt.escalation_id)
+            if rec is not None:
+                who = Contact(attempt.person, attempt.phone)
+                lost = CallResult(Outcome.FAILED, "agent restarted")
+                await self._after(rec, attempt.attempt_no, who, lost, retry_now=True)
+        for rec in await self.store.recent(open_only=True, limit=1000):
+            if rec.state is State.CALLING:
+                continue  # our own call, running
+            step = next_step(rec.attempts_made, len(rec.people), self.config.policy)
+            if step is None:
+                await self._exhaust(rec)
+                continue
+            at = rec.next_attempt_at or datetime.now(UTC)
+            self._scheduler.schedule(rec.id, step.attempt_no, at)
+        log.info("escalations resumed", extra={"owner": self.owner})
+
+    async def run_attempt(self, escalation_id: uuid.UUID, attempt_no: int) -> None:
+        """Make attempt ``attempt_no`` unless it was made already (idempotent)."""
+        key = (escalation_id, attempt_no)
+        running = self._tasks.get(key)
+        if running is not None and asyncio.current_task() is not running:
+            return
+        rec = await self.store.get(escalation_id)
+        if rec is None or rec.state in FINAL:
+            return
+        step = next_step(attempt_no, len(rec.people), self.config.policy)
+        if step is None:
+            await self._exhaust(rec)
+            return
+        person = rec.people[step.person_index]
+        if not await self.store.claim_attempt(escalation_id, attempt_no, person, self.owner):
+            return
+        await self.store.attempt_progress(
+            escalation_id, attempt_no, channel_id=channel_id_for(escalation_id, attempt_no)
+        )
+
+        async def answered() -> None:
+            await self.store.attempt_progress(
+                escalation_id, attempt_no, answered_at=datetime.now(UTC)
+            )
+
+        texts = call_texts(rec, self.config.business_name, self.config.timezone)
+        result = await self._caller.call(
+            escalation_id, attempt_no, person.phone, texts, self.config.policy, answered
+        )
+        await self._after(rec, attempt_no, person, result)
+
+    # --------------------------------------------------------------- internals
+
+    def _spawn(self, escalation_id: uuid.UUID, attempt_no: int) -> None:
+        key = (escalation_id, attempt_no)
+        task = asyncio.create_task(
+            self._guarded(escalation_id, attempt_no),
+            name=f"escalation-{escalation_id}-{attempt_no}",
+        )
+        self._tasks[key] = task
+        task.add_done_callback(lambda _: self._tasks.pop(key, None))
+
+    async def _guarded(self, escalation_id: uuid.UUID, attempt_no: int) -> None:
+        try:
+            await self.run_attempt(escalation_id, attempt_no)
+        except Exception:
+            log.exception(
+                "escalation attempt failed; the start-up sweep will resume it",
+                extra={"escalation_id": str(escalation_id)},
+            )
+
+    async def _after(
+        self,
+        rec: EscalationRecord,
+        attempt_no: int,
+        person: Contact,
+        result: CallResult,
+        *,
+        retry_now: bool = False,
+    ) -> None:
+        extra = {
+            "escalation_id": str(rec.id),
+            "attempt": attempt_no,
+            "outcome": result.outcome.value,
+        }
+        if result.outcome is Outcome.ACKNOWLEDGED:
+            await self.store.finish_attempt(
+                rec.id,
+                attempt_no,
+                result.outcome,
+                result.detail,
+                new_state=State.ACKNOWLEDGED,
+                next_attempt_at=None,
+                acknowledged_by=person.name,
+            )
+            log.info("escalation acknowledged", extra=extra)
+            await self._notify(rec, [person], "acknowledged")
+            for listener in [self._on_ack, *self._listeners.pop(rec.id, [])]:
+                if listener is not None:
+                    await _call(listener, rec.id, person.name)
+            return
+        step = next_step(attempt_no + 1, len(rec.people), self.config.policy)
+        at = None
+        if step is not None:
+            delay = 0.0 if retry_now else step.delay_s
+            at = datetime.now(UTC) + timedelta(seconds=delay)
+        moved = await self.store.finish_attempt(
+            rec.id,
+            attempt_no,
+            result.outcome,
+            result.detail,
+            new_state=state_after(result.outcome),
+            next_attempt_at=at,
+            acknowledged_by=None,
+        )
+        log.info("escalation attempt ended", extra=extra)
+        if not moved:
+            return
+        if step is None:
+            await self._exhaust(rec)
+        elif at is not None:
+            self._scheduler.schedule(rec.id, step.attempt_no, at)
+
+    async def _exhaust(self, rec: EscalationRecord) -> None:
+        """Nobody took it: SMS and e-mail to everybody, then the escalation is closed."""
+        await self._notify(rec, list(rec.people), "exhausted")
+        if await self.store.exhaust(rec.id):
+            log.warning(
+                "escalation exhausted: nobody took it", extra={"escalation_id": str(rec.id)}
+            )
+        self._listeners.pop(rec.id, None)
+
+    async def _notify(self, rec: EscalationRecord, people: list[Contact], purpose: Purpose) -> None:
+        body = written_details(rec, self.config.timezone)
+        subject = (
+            "Notfall übernommen: " if purpose == "acknowledged" else "Notfall NICHT übernommen: "
+        ) + rec.kind
+        for p in people:
+            routes: tuple[tuple[Channel, str | None], ...] = (("sms", p.sms), ("email", p.email))
+            for channel, address in routes:
+                if not address:
+                    continue
+                n = Notification(rec.id, p.name, channel, address, purpose, subject, body)
+                try:
+                    await self._notifier.send(n)
+                except Exception:
+                    log.exception(
+                        "notification failed",
+                        extra={"escalation_id": str(rec.id), "channel": channel},
+                    )
+
+    async def _on_stasis_start(self, event: StasisStart) -> None:
+        """A technician's call left behind by a dead process (not ours): hang it up."""
+        if not event.args or event.args[0] != APP_ARG or len(event.args) < 3:
+            return
+        with contextlib.suppress(ValueError):
+            key = (uuid.UUID(event.args[1]), int(event.args[2]))
+            rec = await self.store.get(key[0])
+            attempts = await self.store.attempts(key[0])
+            mine = any(
+                a.attempt_no == key[1] and a.owner == self.owner and a.ended_at is None
+                for a in attempts
+            )
+            if rec is None or not mine:
+                with contextlib.suppress(AriError):
+                    await self._ari.hangup(event.channel.id)
+
+
+async def _call(listener: AckListener, escalation_id: uuid.UUID, person: str) -> None:
+    try:
+        result = listener(escalation_id, person)
+        if result is not None:
+            await result
+    except Exception:
+        log.exception("acknowledgement listener failed")

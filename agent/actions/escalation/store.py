@@ -1,0 +1,290 @@
+"""Escalations, their attempts and notifications in PostgreSQL (migration 0004).
+
+Every state change happens in a transaction that first locks the escalation's row
+(``SELECT ... FOR UPDATE``), so two processes (or a retried timer and a resumed one)
+can never start two calls for the same emergency: the loser of the lock sees that the
+attempt was already claimed and does nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from agent.storage.database import Database
+
+from .state import FINAL, OPEN, Outcome, State, check_transition
+
+_OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN)) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A person as the escalation calls and notifies them (copied from the profile)."""
+
+    name: str
+    phone: str
+    sms: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEscalation:
+    kind: str
+    caller_name: str
+    caller_number: str
+    address: str
+    description: str
+    occurred_at: datetime
+    people: tuple[Contact, ...]
+    dedupe_key: str
+    language: str = "de"
+    call_id: uuid.UUID | None = None
+    request_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRecord:
+    id: uuid.UUID
+    kind: str
+    caller_name: str
+    caller_number: str
+    address: str
+    description: str
+    occurred_at: datetime
+    language: str
+    state: State
+    people: tuple[Contact, ...]
+    attempts_made: int
+    next_attempt_at: datetime | None
+    acknowledged_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    joined_calls: int
+    dedupe_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    escalation_id: uuid.UUID
+    attempt_no: int
+    person: str
+    phone: str
+    owner: str
+    channel_id: str | None
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    outcome: Outcome | None
+    detail: str
+
+
+def _record(row: dict[str, Any]) -> EscalationRecord:
+    people = tuple(Contact(**p) for p in row["people"])
+    fields = {k: row[k] for k in EscalationRecord.__dataclass_fields__ if k != "people"}
+    fields["state"] = State(row["state"])
+    return EscalationRecord(people=people, **fields)
+
+
+def _attempt(row: dict[str, Any]) -> Attempt:
+    fields = {k: row[k] for k in Attempt.__dataclass_fields__}
+    fields["outcome"] = Outcome(row["outcome"]) if row["outcome"] else None
+    return Attempt(**fields)
+
+
+class EscalationStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create_or_join(self, new: NewEscalation, window_s: float) -> tuple[uuid.UUID, bool]:
+        """The id of the open (or recent, within ``window_s``) escalation about the same
+        emergency, joined; or of a new one. The bool is True when it was created."""
+        async with self.db.connection() as conn:
+            for _ in range(3):
+                async with conn.transaction():
+                    cur = await conn.execute(
+                        f"SELECT id FROM escalations WHERE dedupe_key = %s AND (state IN"
+                        f" {_OPEN_SQL} OR created_at > now() - make_interval(secs => %s))"
+                        " ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
+                        (new.dedupe_key, window_s),
+                    )
+                    found = await cur.fetchone()
+                    if found is not None:
+                        await conn.execute(
+                            "UPDATE escalations SET joined_calls = joined_calls + 1,"
+                            " updated_at = now() WHERE id = %s",
+                            (found[0],),
+                        )
+                        return found[0], False
+                    new_id = uuid.uuid4()
+                    cur = await conn.execute(
+                        "INSERT INTO escalations (id, request_id, call_id, dedupe_key,"
+                        " occurred_at, kind, caller_name, caller_number, address, description,"
+                        " language, people) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                        f" %s) ON CONFLICT (dedupe_key) WHERE state IN {_OPEN_SQL}"
+                        " DO NOTHING RETURNING id",
+                        (
+                            new_id,
+                            new.request_id,
+                            new.call_id,
+                            new.dedupe_key,
+                            new.occurred_at,
+                            new.kind,
+                            new.caller_name,
+                            new.caller_number,
+                            new.address,
+                            new.description,
+                            new.language,
+                            Jsonb([_contact_json(p) for p in new.people]),
+                        ),
+                    )
+                    if await cur.fetchone() is not None:
+                        return new_id, True
+                # Lost a race with another insert: loop and join the winner.
+        raise RuntimeError("could not create or join an escalation")
+
+    async def get(self, escalation_id: uuid.UUID) -> EscalationRecord | None:
+        async with self.db.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute("SELECT * FROM escalations WHERE id = %s", (escalation_id,))
+            row = await cur.fetchone()
+        return _record(row) if row else None
+
+    async def recent(self, *, open_only: bool = False, limit: int = 50) -> list[EscalationRecord]:
+        where = f"WHERE state IN {_OPEN_SQL}" if open_only else ""
+        async with self.db.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"SELECT * FROM escalations {where} ORDER BY created_at DESC LIMIT %s", (limit,)
+            )
+            return [_record(r) for r in await cur.fetchall()]
+
+    async def attempts(self, escalation_id: uuid.UUID) -> list[Attempt]:
+        async with self.db.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT * FROM escalation_attempts WHERE escalation_id = %s ORDER BY attempt_no",
+                (escalation_id,),
+            )
+            return [_attempt(r) for r in await cur.fetchall()]
+
+    async def claim_attempt(
+        self, escalation_id: uuid.UUID, attempt_no: int, person: Contact, owner: str
+    ) -> bool:
+        """Start attempt ``attempt_no`` (state -> calling). False, changing nothing, when
+        the escalation is closed, a call is running, or that attempt was already made."""
+        async with self.db.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                "SELECT state, attempts_made FROM escalations WHERE id = %s FOR UPDATE",
+                (escalation_id,),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                return False
+            state, made = State(row[0]), int(row[1])
+            if state in FINAL or state is State.CALLING or made != attempt_no:
+                return False
+            check_transition(state, State.CALLING)
+            await conn.execute(
+                "INSERT INTO escalation_attempts (escalation_id, attempt_no, person, phone,"
+                " owner) VALUES (%s, %s, %s, %s, %s)",
+                (escalation_id, attempt_no, person.name, person.phone, owner),
+            )
+            await conn.execute(
+                "UPDATE escalations SET state = 'calling', attempts_made = %s,"
+                " next_attempt_at = NULL, updated_at = now() WHERE id = %s",
+                (attempt_no + 1, escalation_id),
+            )
+        return True
+
+    async def attempt_progress(
+        self,
+        escalation_id: uuid.UUID,
+        attempt_no: int,
+        *,
+        channel_id: str | None = None,
+        answered_at: datetime | None = None,
+    ) -> None:
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "UPDATE escalation_attempts SET channel_id = COALESCE(%s, channel_id),"
+                " answered_at = COALESCE(%s, answered_at)"
+                " WHERE escalation_id = %s AND attempt_no = %s",
+                (channel_id, answered_at, escalation_id, attempt_no),
+            )
+
+    async def finish_attempt(
+        self,
+        escalation_id: uuid.UUID,
+        attempt_no: int,
+        outcome: Outcome,
+        detail: str,
+        *,
+        new_state: State,
+        next_attempt_at: datetime | None,
+        acknowledged_by: str | None,
+    ) -> bool:
+        """Close the attempt and move the escalation on. False if it was closed already."""
+        async with self.db.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                "SELECT state, attempts_made FROM escalations WHERE id = %s FOR UPDATE",
+                (escalation_id,),
+            )
+            row = await cur.fetchone()
+            cur = await conn.execute(
+                "UPDATE escalation_attempts SET ended_at = now(), outcome = %s, detail = %s"
+                " WHERE escalation_id = %s AND attempt_no = %s AND ended_at IS NULL",
+                (outcome.value, detail[:500], escalation_id, attempt_no),
+            )
+            if row is None or cur.rowcount == 0:
+                return False
+            state = State(row[0])
+            if state is not State.CALLING or int(row[1]) != attempt_no + 1:
+                return True  # an older attempt closed late: the escalation moved on
+            check_transition(state, new_state)
+            await conn.execute(
+                "UPDATE escalations SET state = %s, next_attempt_at = %s, acknowledged_by ="
+                " COALESCE(%s, acknowledged_by), closed_at = CASE WHEN %s THEN now() END,"
+                " updated_at = now() WHERE id = %s",
+                (
+                    new_state.value,
+                    next_attempt_at,
+                    acknowledged_by,
+                    new_state in FINAL,
+                    escalation_id,
+                ),
+            )
+        return True
+
+    async def exhaust(self, escalation_id: uuid.UUID) -> bool:
+        """A waiting escalation with nobody left to call: exhausted. False if not open."""
+        async with self.db.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                "UPDATE escalations SET state = 'exhausted', closed_at = now(),"
+                " next_attempt_at = NULL, updated_at = now() WHERE id = %s"
+                " AND state IN ('created', 'declined', 'no_answer', 'failed')",
+                (escalation_id,),
+            )
+            return cur.rowcount == 1
+
+    async def unfinished_attempts(self, owner: str) -> list[Attempt]:
+        """Attempts still running that belong to another (dead) agent process."""
+        async with self.db.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT a.* FROM escalation_attempts a JOIN escalations e"
+                " ON e.id = a.escalation_id WHERE a.ended_at IS NULL AND a.owner <> %s"
+                f" AND e.state IN {_OPEN_SQL} ORDER BY a.started_at",
+                (owner,),
+            )
+            return [_attempt(r) for r in await cur.fetchall()]
+
+
+def _contact_json(c: Contact) -> dict[str, str | None]:
+    return {"name": c.name, "phone": c.phone, "sms": c.sms, "email": c.email}
