@@ -54,6 +54,12 @@ def bundled_voice() -> Path | None:
     return path if path.is_file() else None
 
 
+def loaded_voices() -> list[Path]:
+    """The voice models this process has loaded (each once)."""
+    with _load_lock:
+        return list(_voices)
+
+
 def config_path(model: Path) -> Path:
     """Piper's convention: ``voice.onnx`` has ``voice.onnx.json`` beside it."""
     beside = model.with_name(model.name + ".json")
@@ -164,7 +170,7 @@ class PiperTts:
         voice = _load_voice(model)
         from piper import SynthesisConfig
 
-        config = SynthesisConfig(length_scale=1.0 / self.rate)
+        config = SynthesisConfig(length_scale=voice.config.length_scale / self.rate)
         try:
             chunks = list(voice.synthesize(text, syn_config=config))
         except Exception as exc:
