@@ -110,7 +110,8 @@ def pull(
     entries = (manifest or load_manifest()).for_lang(lang, sizes)
     if not entries:
         raise ModelError(f"no models for language {lang!r} in the manifest")
-    unverified = [f.name for e in entries for f in e.downloads() if f.sha256 is None]
+    todo = [e for e in entries if not (models_dir / e.name / MARKER).is_file()]
+    unverified = [f.name for e in todo for f in e.downloads() if f.sha256 is None]
     if unverified and not allow_unverified:
         raise ModelError(
             "no pinned sha256 for " + ", ".join(unverified) + ": refusing unverified downloads "
@@ -145,14 +146,8 @@ def _pull_one(
             for name in seen:
                 os.replace(work / name, staged / name)
         verified = all(s.sha256 is not None for s in entry.downloads())
-        marker = {
-            "name": entry.name,
-            "kind": entry.kind,
-            "lang": entry.lang,
-            "sha256": seen,
-            "verified": verified,
-            "pulled_at": time.time(),
-        }
+        marker = dict(entry.model_dump(include={"name", "kind", "lang"}), sha256=seen)
+        marker.update(verified=verified, pulled_at=time.time())
         (staged / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
         if target.exists():  # an incomplete earlier attempt without a marker
             shutil.rmtree(target)
