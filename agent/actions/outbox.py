@@ -214,11 +214,11 @@ class OutboxWorker:
         """Deliver until ``stop`` is set (or cancelled); survives database outages."""
         stop = stop or asyncio.Event()
         while not stop.is_set():
+            self._wake.clear()  # before looking: a notify() from now on is not lost
             try:
                 await self.run_once()
             except DatabaseUnavailable as exc:
                 log.warning("outbox: database unavailable", extra={"error": str(exc)})
-            self._wake.clear()
             waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
             try:
                 await asyncio.wait(waits, timeout=self._settings.poll_s,

@@ -249,6 +249,7 @@ class NoticeSweeper:
         stop = stop or asyncio.Event()
         while not stop.is_set():
             wait = self._settings.poll_s
+            self._wake.clear()  # before looking: a notify() from now on is not lost
             try:
                 await self.run_once()
                 due = await self._next_due()
@@ -256,7 +257,6 @@ class NoticeSweeper:
                     wait = max(0.0, min(wait, (due - self._clock()).total_seconds()))
             except DatabaseUnavailable as exc:
                 log.warning("notices: database unavailable", extra={"error": str(exc)})
-            self._wake.clear()
             waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
             try:
                 await asyncio.wait(waits, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
