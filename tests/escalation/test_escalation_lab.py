@@ -5,16 +5,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import signal
+import sys
 import time
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 
-from agent.actions.escalation import Outcome, State
+from agent.actions.escalation import EscalationStore, Outcome, RecordingNotifier, State
 from agent.dialogue.actions import StartEscalation
-from tests.escalation.conftest import FAST, Harness
+from agent.storage import Database
+from agent.telephony.ari_client import AriClient
+from tests.escalation.harness import FAST, Harness, build_service
 from tests.escalation.phones import pressing_phone
+from tests.support.lab import (
+    ARI_PASSWORD,
+    ARI_URL,
+    ARI_USER,
+    REPO,
+    STASIS_APP,
+    asterisk_channels,
+)
 from tests.support.phones import run_uas
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -138,3 +150,45 @@ async def test_two_calls_about_the_same_emergency_make_one_escalation(h: Harness
     assert told == ["Technik Eins"] * 3
     rec = await h.store.get(first.escalation_id)
     assert rec is not None and rec.joined_calls == 2
+
+
+async def test_agent_killed_mid_call_the_restarted_agent_finishes_it(
+    lab: None, ari_cleanup: None, migrated_db: Database, pg_database: str
+) -> None:
+    """SIGKILL while the technician listens; a new service resumes and ends acknowledged."""
+    async with run_uas("oncall1", "answer", hangup_after_s=60) as first_phone:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.escalation.agent_proc", pg_database, "Ahornweg 3",
+            cwd=REPO, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            line = await asyncio.wait_for(proc.stdout.readline(), 30)
+            escalation_id = uuid.UUID(line.decode().split()[1])
+            await first_phone.wait_for("answered", 1, within=20)
+            await asyncio.sleep(1.0)  # the technician is listening to the message
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
+    store = EscalationStore(migrated_db)
+    rec = await store.get(escalation_id)
+    assert rec is not None and rec.state is State.CALLING  # the dead agent's call
+    async with pressing_phone("oncall1", "1") as phone:
+        ari = AriClient(ARI_URL, ARI_USER, ARI_PASSWORD, STASIS_APP)
+        await ari.start()
+        service = await build_service(ari, migrated_db, pg_database)  # resumes
+        try:
+            h = Harness(ari, migrated_db, store, RecordingNotifier(migrated_db), service,
+                        pg_database)  # fmt: skip
+            await wait_state(h, escalation_id, State.ACKNOWLEDGED, within=40)
+            assert phone.calls == 1
+        finally:
+            await service.close()
+            await ari.close()
+    attempts = await store.attempts(escalation_id)
+    assert [(a.outcome, a.detail) for a in attempts] == [
+        (Outcome.FAILED, "agent restarted"),
+        (Outcome.ACKNOWLEDGED, "pressed 1"),
+    ]
+    left = [c for c in await asterisk_channels() if str(escalation_id) in c["id"]]
+    assert left == []  # the dead agent's call was hung up

@@ -1,0 +1,82 @@
+"""The escalation service wired to the lab (ARI, PostgreSQL) for tests and the agent
+subprocess of the restart test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from agent.actions.escalation import (
+    EscalationConfig,
+    EscalationScheduler,
+    EscalationService,
+    EscalationStore,
+    Policy,
+    RecordingNotifier,
+)
+from agent.actions.escalation.caller import TechnicianCaller
+from agent.config import load_settings
+from agent.profile import OnCall
+from agent.speech.espeak import EspeakTts
+from agent.speech.tts import CachedTts
+from agent.storage import Database
+from agent.telephony.ari_client import AriClient
+from agent.telephony.media_connector import WebSocketConnector
+
+ROTA = {
+    "people": [
+        {"name": "Technik Eins", "phone": "PJSIP/oncall1", "sms": "+4911", "email": "t1@t.example"},
+        {"name": "Technik Zwei", "phone": "PJSIP/oncall2", "sms": "+4912", "email": "t2@x.example"},
+        {"name": "Chefin", "phone": "PJSIP/office", "email": "chefin@x.example"},
+    ],
+    "shifts": [
+        {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00",
+         "end": "23:59", "person": "Technik Eins"},
+        {"days": ["sat"], "start": "23:59", "end": "23:59:59", "person": "Technik Zwei"},
+    ],
+    "fallback": ["Chefin"],
+}  # fmt: skip
+
+FAST = Policy(
+    attempts_per_person=2,
+    retry_after_s=1.0,
+    next_person_after_s=0.5,
+    ring_timeout_s=5,
+    answer_timeout_s=3.0,
+)
+
+
+@dataclass
+class Harness:
+    ari: AriClient
+    db: Database
+    store: EscalationStore
+    notifier: RecordingNotifier
+    service: EscalationService
+    database_url: str
+
+
+def make_config(policy: Policy = FAST) -> EscalationConfig:
+    return EscalationConfig(
+        business_name="Test GmbH",
+        timezone=ZoneInfo("Europe/Berlin"),
+        on_call=OnCall.model_validate(ROTA),
+        policy=policy,
+    )
+
+
+async def build_service(
+    ari: AriClient, db: Database, database_url: str, policy: Policy = FAST
+) -> EscalationService:
+    settings = load_settings(env={})
+    connector = WebSocketConnector(ari, settings)
+    caller = TechnicianCaller(ari, connector, CachedTts(EspeakTts()))
+    service = EscalationService(
+        EscalationStore(db),
+        caller,
+        RecordingNotifier(db),
+        EscalationScheduler(database_url),
+        make_config(policy),
+    )
+    await service.open(ari)
+    return service
