@@ -17,6 +17,7 @@ reads it aloud:
   siebzehn". +49 is said nationally as 0; other country codes as "plus" and digits. A
   number written without spaces has its first four digits taken as the area code;
 * money: "49 €", "49,90 €", "€ 49", "23,80 EUR" -> "neunundvierzig Euro (neunzig)";
+* postcodes before a town ("01067 Dresden") digit by digit;
 * percent, decimals ("3,5" -> "drei Komma fünf"), thousands ("1.200"), ordinals after an
   article ("im 2. Stock" -> "im zweiten Stock"), and every other number as a cardinal.
 """
@@ -134,6 +135,8 @@ _DECIMAL = re.compile(r"\b(\d+),(\d+)\b")
 _THOUSANDS = re.compile(r"\b\d{1,3}(?:\.\d{3})+\b")
 _ORDINAL = re.compile(r"\b(\d{1,3})\.(?=\s+\w)")
 _NUMBER = re.compile(r"\b\d+\b")
+# "..., 01067 Dresden": after a comma or at the start of a line, before a town name.
+_POSTCODE = re.compile(r"(?:(?<=, )|^)(\d{5})(?=\s+[A-ZÄÖÜ][a-zäöüß])", re.MULTILINE)
 _ABBREVIATIONS = {
     "z. B.": "zum Beispiel", "z.B.": "zum Beispiel", "d. h.": "das heißt", "d.h.": "das heißt",
     "u. a.": "unter anderem", "bzw.": "beziehungsweise", "ca.": "circa", "usw.": "und so weiter",
@@ -195,6 +198,7 @@ def say_de(text: str, *, today: date | None = None) -> str:
     text_now = _MONEY.sub(_money, text_now)
     text_now = _PERCENT.sub(_percent, text_now)
     text_now = _DECIMAL.sub(lambda m: f"{cardinal(int(m[1]))} Komma {_digits(m[2])}", text_now)
+    text_now = _POSTCODE.sub(lambda m: _digits(m[1]), text_now)
     text_now = _THOUSANDS.sub(lambda m: cardinal(_int(m[0])), text_now)
     text_now = _ORDINAL.sub(lambda m: _ordinal(m, text_now), text_now)
     return _NUMBER.sub(lambda m: _cardinal_in(m, text_now), text_now)

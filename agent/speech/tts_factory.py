@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from agent.speech.tts import CachedTts, TextToSpeech, primary_language
 from agent.speech.tts_settings import Engine, TtsSettings
+
+log = logging.getLogger(__name__)
 
 
 def tts_settings(settings_or_options: TtsSettings | Mapping[str, Any] | None) -> TtsSettings:
@@ -66,3 +71,20 @@ def make_tts(settings_or_options: TtsSettings | Mapping[str, Any] | None = None)
     """The configured engine inside a CachedTts, so fixed prompts are synthesised once."""
     settings = tts_settings(settings_or_options)
     return CachedTts(make_engine(settings), max_entries=settings.cache_entries)
+
+
+async def warm_up(tts: TextToSpeech, languages: Iterable[str]) -> None:
+    """Load the voices for ``languages`` now (at start-up, in a worker thread), so the
+    first caller does not wait for a model load (Piper: 3-7 s). Raises TtsError."""
+    engine = tts.engine if isinstance(tts, CachedTts) else tts
+    load = getattr(engine, "load", None)
+    if not callable(load):
+        return
+    for language in languages:
+        t0 = time.monotonic()
+        await asyncio.to_thread(load, language)
+        log.info(
+            "voice ready",
+            extra={"engine": engine.name, "language": language,
+                   "ms": round((time.monotonic() - t0) * 1000)},
+        )  # fmt: skip

@@ -13,7 +13,7 @@ import pytest
 from agent.speech.audio import dbfs, duration_s
 from agent.speech.piper_tts import PiperTts, bundled_voice, loaded_voices
 from agent.speech.tts import CachedTts, TtsError
-from agent.speech.tts_factory import make_tts
+from agent.speech.tts_factory import make_tts, warm_up
 
 GREETING_EN = "Good morning, you are through to Mueller plumbing. How can I help you today?"
 
@@ -84,3 +84,12 @@ async def test_factory_builds_a_cached_piper(piper: PiperTts) -> None:
     assert again == first
     assert time.monotonic() - t0 < 0.01
     assert tts.stats.hits == 1
+
+
+async def test_warm_up_loads_the_voice_before_the_first_call(piper: PiperTts) -> None:
+    tts = make_tts({"engine": "piper"})
+    await warm_up(tts, ["en"])
+    assert piper.model_for("en") in loaded_voices()
+    with pytest.raises(TtsError, match="German"):
+        await warm_up(tts, ["de"])
+    await warm_up(make_tts(), ["de", "en"])  # espeak: nothing to load

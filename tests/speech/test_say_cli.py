@@ -8,7 +8,13 @@ import sys
 import wave
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
+from agent.speech.espeak import EspeakTts
 from agent.speech.say_cli import add_say_command, find_tts_settings, run_say
+from agent.speech.tts import CachedTts
+from agent.speech.tts_factory import make_tts, tts_settings, with_overrides
 from agent.speech.tts_settings import TtsSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,3 +106,29 @@ def test_coqui_without_a_model_or_the_package_says_what_to_do(tmp_path: Path) ->
         assert "pip install 'rufbereit[coqui]'" in run.stderr
     else:  # installed, but the model cannot be downloaded here
         assert "cannot load Coqui model" in run.stderr
+
+
+def test_tts_settings_are_validated_and_frozen() -> None:
+    s = TtsSettings.model_validate({"engine": "piper", "piper_voices": {"de": "/m/de.onnx"}})
+    assert s.piper_voices["de"] == Path("/m/de.onnx")
+    with pytest.raises(ValidationError, match="engine"):
+        TtsSettings.model_validate({"engine": "festival"})
+    with pytest.raises(ValidationError, match="extra"):
+        TtsSettings.model_validate({"enigne": "piper"})
+    with pytest.raises(ValidationError, match=r"not a \.onnx"):
+        TtsSettings.model_validate({"piper_voices": {"de": "/m/de.json"}})
+    with pytest.raises(ValidationError, match="rate"):
+        TtsSettings(rate=3.0)
+    with pytest.raises(ValidationError, match="frozen"):
+        s.engine = "espeak"  # type: ignore[misc]
+
+
+def test_factory_and_overrides() -> None:
+    tts = make_tts({"voices": {"de": "de+f2"}, "rate": 1.25, "cache_entries": 7})
+    assert isinstance(tts, CachedTts) and isinstance(tts.engine, EspeakTts)
+    assert tts.max_entries == 7
+    assert tts.engine.voice_for("de") == "de+f2+s200+p50+a100"
+    piper = with_overrides(tts_settings(None), engine="piper", voice="/v/en.onnx", language="en")
+    assert piper.engine == "piper" and piper.piper_voices == {"en": Path("/v/en.onnx")}
+    coqui = with_overrides(TtsSettings(engine="coqui"), voice="tts_models/x", language="de-DE")
+    assert coqui.coqui_models == {"de": "tts_models/x"}

@@ -176,6 +176,8 @@ def test_money_and_time_helpers() -> None:
         ("Bestellung Nr. 12345", "Bestellung Nummer eins zwei drei vier fünf"),
         ("z. B. morgen", "zum Beispiel morgen"),
         ("Dr. Maier, Musterstr. 5", "Doktor Maier, Musterstraße fünf"),
+        ("Musterstr. 5, 01067 Dresden", "Musterstraße fünf, null eins null sechs sieben Dresden"),
+        ("Wir haben 12345 Kunden", "Wir haben zwölftausenddreihundertfünfundvierzig Kunden"),
         ("Keine Zahlen hier.", "Keine Zahlen hier."),
         ("", ""),
     ],
