@@ -57,19 +57,20 @@ class SlowTts:
 
 
 async def test_first_audio_after_one_sentence_and_next_synthesis_overlaps_playback() -> None:
-    tts = SlowTts(0.1)
+    synth, play = 0.2, 0.3
+    tts = SlowTts(synth)
     t0 = time.monotonic()
     chunks: list[tuple[float, bytes]] = []
     stream = speak_stream(tts, "Eins. Zwei. Drei.", "de", normalize=False)
     async for pcm in stream:
         chunks.append((time.monotonic() - t0, pcm))
-        await asyncio.sleep(0.15)  # "playing" the sentence
+        await asyncio.sleep(play)  # "playing" the sentence
     assert [c for _, c in chunks] == [b"Eins.", b"Zwei.", b"Drei."]
-    assert chunks[0][0] < 0.18  # the first sentence only, not the whole reply
+    assert chunks[0][0] < synth + 0.15  # the first sentence only, not the whole reply (0.6)
     # The second synthesis started when the first chunk was handed out, not after it played.
-    assert tts.started[1][0] - t0 < 0.15
-    # Total: 0.1 + 3 x 0.15 playback (synthesis hidden behind playback), not 3 x 0.25.
-    assert chunks[-1][0] < 0.1 + 2 * 0.15 + 0.1
+    assert tts.started[1][0] - t0 < synth + 0.1
+    # Pipelined: 0.2 + 2 x 0.3 = 0.8 s to the last chunk; one after another it is 1.2 s.
+    assert chunks[-1][0] < synth + 2 * play + 0.2
 
 
 async def test_normalises_each_sentence_for_its_language() -> None:
