@@ -17,6 +17,7 @@ reads it aloud:
   siebzehn". +49 is said nationally as 0; other country codes as "plus" and digits. A
   number written without spaces has its first four digits taken as the area code;
 * money: "49 €", "49,90 €", "€ 49", "23,80 EUR" -> "neunundvierzig Euro (neunzig)";
+* ranges "8-10 Uhr" -> "acht bis zehn Uhr";
 * postcodes before a town ("01067 Dresden") digit by digit;
 * percent, decimals ("3,5" -> "drei Komma fünf"), thousands ("1.200"), ordinals after an
   article ("im 2. Stock" -> "im zweiten Stock"), and every other number as a cardinal.
@@ -136,6 +137,7 @@ _THOUSANDS = re.compile(r"\b\d{1,3}(?:\.\d{3})+\b")
 _ORDINAL = re.compile(r"\b(\d{1,3})\.(?=\s+\w)")
 _NUMBER = re.compile(r"\b\d+\b")
 # "..., 01067 Dresden": after a comma or at the start of a line, before a town name.
+_RANGE = re.compile(r"(?<=\d)\s?[-–]\s?(?=\d)")  # "8-10 Uhr", "8 – 10 Uhr"
 _POSTCODE = re.compile(r"(?:(?<=, )|^)(\d{5})(?=\s+[A-ZÄÖÜ][a-zäöüß])", re.MULTILINE)
 _ABBREVIATIONS = {
     "z. B.": "zum Beispiel", "z.B.": "zum Beispiel", "d. h.": "das heißt", "d.h.": "das heißt",
@@ -193,8 +195,9 @@ def say_de(text: str, *, today: date | None = None) -> str:
     text_now = _ID_NUMBER.sub(lambda m: f"{m[1]} {_digits(m[2])}", text_now)
     for pattern, fn in ((_ISO, iso), (_NUMERIC_DATE, numeric), (_WORD_DATE, worded)):
         text_now = pattern.sub(fn, text_now)
-    text_now = _TIME.sub(_time, text_now)
     text_now = _PHONE.sub(_phone, text_now)
+    text_now = _RANGE.sub(" bis ", text_now)
+    text_now = _TIME.sub(_time, text_now)
     text_now = _MONEY.sub(_money, text_now)
     text_now = _PERCENT.sub(_percent, text_now)
     text_now = _DECIMAL.sub(lambda m: f"{cardinal(int(m[1]))} Komma {_digits(m[2])}", text_now)

@@ -93,6 +93,8 @@ def test_the_year_is_said_only_when_it_is_not_this_year() -> None:
         ("0:15", "null Uhr fünfzehn"),
         ("7:30 bis 12 Uhr", "sieben Uhr dreißig bis zwölf Uhr"),
         ("13 bis 17 Uhr", "dreizehn bis siebzehn Uhr"),
+        ("8-10 Uhr", "acht bis zehn Uhr"),
+        ("7:30 – 12:00 Uhr", "sieben Uhr dreißig bis zwölf Uhr"),
         ("25:70", "fünfundzwanzig:siebzig"),
     ],
 )
