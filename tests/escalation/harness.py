@@ -56,17 +56,21 @@ class Harness:
     database_url: str
 
 
-def make_config(policy: Policy = FAST) -> EscalationConfig:
+def make_config(policy: Policy = FAST, rota: dict[str, object] | None = None) -> EscalationConfig:
     return EscalationConfig(
         business_name="Test GmbH",
         timezone=ZoneInfo("Europe/Berlin"),
-        on_call=OnCall.model_validate(ROTA),
+        on_call=OnCall.model_validate(rota or ROTA),
         policy=policy,
     )
 
 
 async def build_service(
-    ari: AriClient, db: Database, database_url: str, policy: Policy = FAST
+    ari: AriClient,
+    db: Database,
+    database_url: str,
+    policy: Policy = FAST,
+    rota: dict[str, object] | None = None,
 ) -> EscalationService:
     settings = load_settings(env={})
     connector = WebSocketConnector(ari, settings)
@@ -76,7 +80,7 @@ async def build_service(
         caller,
         RecordingNotifier(db),
         EscalationScheduler(database_url),
-        make_config(policy),
+        make_config(policy, rota),
     )
     await service.open(ari)
     return service
