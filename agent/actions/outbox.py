@@ -21,6 +21,7 @@ import json
 import logging
 import random
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -93,7 +94,12 @@ async def enqueue(
 
 
 class OutboxRecordStore(PostgresRecordStore):
-    """A record store that also queues every new lead / order for the webhook, atomically."""
+    """A record store that also queues every new lead / order for the webhook, atomically.
+    ``on_queued`` (e.g. :meth:`OutboxWorker.notify`) is called after each commit."""
+
+    def __init__(self, db: Database, on_queued: Callable[[], None] | None = None) -> None:
+        super().__init__(db)
+        self._on_queued = on_queued or (lambda: None)
 
     async def add(self, record: Record) -> None:
         try:
@@ -105,6 +111,8 @@ class OutboxRecordStore(PostgresRecordStore):
         except DatabaseUnavailable as exc:
             raise RecordStoreUnavailable(str(exc)) from None
         log.info("record stored", extra={"record": type(record).__name__.lower(), "id": record.id})
+        if isinstance(record, Lead | Order):
+            self._on_queued()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
