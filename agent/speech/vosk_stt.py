@@ -32,6 +32,7 @@ INSTALL_HINT = "pip install 'rufbereit[vosk]'"
 PULL_HINT = "download one with: rufbereit models pull de (or set stt.vosk_model)"
 
 _models: dict[Path, Any] = {}
+_load_s: dict[Path, float] = {}  # how long each shared model took to load
 _models_lock = threading.Lock()
 
 
@@ -75,6 +76,7 @@ def load_vosk_model(path: Path) -> Any:
         load_s = time.monotonic() - t0
         log.info("Vosk model loaded", extra={"model": str(path), "load_s": round(load_s, 2)})
         _models[path] = model
+        _load_s[path] = load_s
         return model
 
 
@@ -85,9 +87,9 @@ class VoskRecognizer:
         """Loads (or reuses) the model: blocking; use :meth:`open` from async code."""
         self.model_path = Path(model_path)
         self.model_name = model_name_for(self.model_path)
-        t0 = time.monotonic()
         self._model = load_vosk_model(self.model_path)
-        self.load_s = time.monotonic() - t0
+        # How long the shared model took to load (when this process first needed it).
+        self.load_s = _load_s.get(self.model_path.expanduser().resolve(), 0.0)
 
     @classmethod
     async def open(cls, model_path: Path) -> VoskRecognizer:

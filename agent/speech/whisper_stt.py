@@ -33,6 +33,7 @@ MODEL_HINT = (
 )
 
 _models: dict[tuple[Path, int], Any] = {}
+_load_s: dict[tuple[Path, int], float] = {}  # how long each shared model took to load
 _models_lock = threading.Lock()
 
 
@@ -73,9 +74,9 @@ def load_whisper_model(path: Path, threads: int = 2) -> Any:
             raise SttError(
                 f"faster-whisper could not load {path}: {exc}", hint=MODEL_HINT
             ) from None
+        _load_s[key] = time.monotonic() - t0
         log.info(
-            "Whisper model loaded",
-            extra={"model": str(path), "load_s": round(time.monotonic() - t0, 2)},
+            "Whisper model loaded", extra={"model": str(path), "load_s": round(_load_s[key], 2)}
         )
         _models[key] = model
         return model
@@ -99,9 +100,9 @@ class WhisperRecognizer:
             language = "en"  # an English-only model
         self.language = language
         self.beam_size = beam_size
-        t0 = time.monotonic()
         self._model = load_whisper_model(self.model_path, threads)
-        self.load_s = time.monotonic() - t0
+        # How long the shared model took to load (when this process first needed it).
+        self.load_s = _load_s.get((self.model_path.expanduser().resolve(), threads), 0.0)
         # One CTranslate2 model serves one transcription at a time well; more would
         # only fight for the same cores.
         self._lock = threading.Lock()

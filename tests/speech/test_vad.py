@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,3 +137,26 @@ def test_invalid_settings_are_rejected() -> None:
         VoiceActivityDetector(sample_rate=11025)
     with pytest.raises(ValueError):
         VoiceActivityDetector(end_of_turn_ms=10)
+
+
+def test_measure_vad_cost_and_end_of_turn_delay(speech: bytes) -> None:
+    """Numbers for the benchmark (bench/stt_rtf.json, "vad"); nothing asserted about speed."""
+    audio = silence(500) + speech + silence(1000)
+    vad = VoiceActivityDetector()
+    t0 = time.perf_counter()
+    events = _run(vad, audio, FRAME)
+    cpu = time.perf_counter() - t0
+    end, seen = events[-1]
+    assert isinstance(end, SpeechEnded)
+    bench = Path(__file__).resolve().parents[2] / "bench" / "stt_rtf.json"
+    data = json.loads(bench.read_text()) if bench.is_file() else {}
+    data["vad"] = {
+        "backend": "webrtcvad",
+        "end_of_turn_ms": 400,
+        "end_of_turn_delay_s": round(seen - end.at_s, 3),
+        "speech_start_delay_s": round(events[0][1] - events[0][0].at_s, 3),
+        "us_per_frame": round(cpu / (len(audio) / FRAME) * 1e6, 1),
+        "rtf": round(cpu / (len(audio) / 32000), 5),
+    }
+    bench.parent.mkdir(exist_ok=True)
+    bench.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
