@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from agent.dialogue.actions import StartEscalation
 from agent.storage import Database
 from agent.telephony.ari_client import AriClient
-from tests.escalation.harness import build_service
-from tests.support.lab import ARI_PASSWORD, ARI_URL, ARI_USER, STASIS_APP
+from tests.escalation.harness import TEST_APP, build_service
+from tests.support.lab import ARI_PASSWORD, ARI_URL, ARI_USER
 
 
 async def main(url: str, address: str) -> None:
-    ari = AriClient(ARI_URL, ARI_USER, ARI_PASSWORD, STASIS_APP)
+    ari = AriClient(ARI_URL, ARI_USER, ARI_PASSWORD, TEST_APP)
     await ari.start()
     async with Database(url) as db:
         service = await build_service(ari, db, url)

@@ -9,15 +9,15 @@ import pytest
 from agent.actions.escalation import RecordingNotifier
 from agent.storage import Database
 from agent.telephony.ari_client import AriClient
-from tests.escalation.harness import Harness, build_service
-from tests.support.lab import ARI_PASSWORD, ARI_URL, ARI_USER, STASIS_APP
+from tests.escalation.harness import TEST_APP, Harness, build_service
+from tests.support.lab import ARI_PASSWORD, ARI_URL, ARI_USER
 
 
 @pytest.fixture
 async def h(
     lab: None, ari_cleanup: None, migrated_db: Database, pg_database: str
 ) -> AsyncIterator[Harness]:
-    ari = AriClient(ARI_URL, ARI_USER, ARI_PASSWORD, STASIS_APP)
+    ari = AriClient(ARI_URL, ARI_USER, ARI_PASSWORD, TEST_APP)
     await ari.start()
     service = await build_service(ari, migrated_db, pg_database)
     try:

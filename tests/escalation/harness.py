@@ -23,6 +23,10 @@ from agent.storage import Database
 from agent.telephony.ari_client import AriClient
 from agent.telephony.media_connector import WebSocketConnector
 
+#: The tests' own Stasis app: the escalation needs no dialplan, and a second client on
+#: "rufbereit" would take the app from (or lose it to) other test runs sharing the lab.
+TEST_APP = "rufbereit-escalation-test"
+
 ROTA = {
     "people": [
         {"name": "Technik Eins", "phone": "PJSIP/oncall1", "sms": "+4911", "email": "t1@t.example"},
@@ -73,6 +77,7 @@ async def build_service(
     rota: dict[str, object] | None = None,
 ) -> EscalationService:
     settings = load_settings(env={})
+    settings = settings.model_copy(update={"ari": settings.ari.model_copy(update={"app": ari.app})})
     connector = WebSocketConnector(ari, settings)
     caller = TechnicianCaller(ari, connector, CachedTts(EspeakTts()))
     service = EscalationService(

@@ -23,8 +23,8 @@ from agent.actions.escalation import State
 from agent.dialogue.actions import StartEscalation
 from agent.storage import Database
 from agent.telephony.ari_client import AriClient
-from tests.escalation.harness import FAST, build_service
-from tests.support.lab import ARI_PASSWORD, ARI_URL, ARI_USER, REPO, STASIS_APP
+from tests.escalation.harness import FAST, TEST_APP, build_service
+from tests.support.lab import ARI_PASSWORD, ARI_URL, ARI_USER, REPO
 from tests.support.phones import PHONE_PORTS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -71,7 +71,7 @@ async def test_start_to_ringing_latency(
     transport, phone = await loop.create_datagram_endpoint(
         BusyPhone, local_addr=("127.0.0.1", PHONE_PORTS["oncall1"])
     )
-    ari = AriClient(ARI_URL, ARI_USER, ARI_PASSWORD, STASIS_APP)
+    ari = AriClient(ARI_URL, ARI_USER, ARI_PASSWORD, TEST_APP)
     await ari.start()
     service = await build_service(ari, migrated_db, pg_database, FAST, ONLY_ONCALL1)
     samples: list[float] = []

@@ -17,14 +17,13 @@ from agent.actions.escalation import EscalationStore, Outcome, RecordingNotifier
 from agent.dialogue.actions import StartEscalation
 from agent.storage import Database
 from agent.telephony.ari_client import AriClient
-from tests.escalation.harness import FAST, Harness, build_service
+from tests.escalation.harness import FAST, TEST_APP, Harness, build_service
 from tests.escalation.phones import pressing_phone
 from tests.support.lab import (
     ARI_PASSWORD,
     ARI_URL,
     ARI_USER,
     REPO,
-    STASIS_APP,
     asterisk_channels,
 )
 from tests.support.phones import run_uas
@@ -174,7 +173,7 @@ async def test_agent_killed_mid_call_the_restarted_agent_finishes_it(
     rec = await store.get(escalation_id)
     assert rec is not None and rec.state is State.CALLING  # the dead agent's call
     async with pressing_phone("oncall1", "1") as phone:
-        ari = AriClient(ARI_URL, ARI_USER, ARI_PASSWORD, STASIS_APP)
+        ari = AriClient(ARI_URL, ARI_USER, ARI_PASSWORD, TEST_APP)
         await ari.start()
         service = await build_service(ari, migrated_db, pg_database)  # resumes
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.actions.escalation.service import dedupe_key
+from agent.actions.escalation.settings import dedupe_key
 from agent.actions.escalation.state import (
     FINAL,
     Outcome,

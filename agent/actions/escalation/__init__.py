@@ -4,7 +4,8 @@ the call to the technician, notifications. Start with :class:`EscalationService`
 from .notify import Notification, Notifier, RecordingNotifier
 from .rota import call_order, on_call_now
 from .scheduler import EscalationScheduler
-from .service import EscalationConfig, EscalationService, Ticket
+from .service import EscalationService
+from .settings import EscalationConfig, Ticket
 from .state import Outcome, Policy, State
 from .store import EscalationStore
 

@@ -22,7 +22,7 @@ from typing import Any
 from agent.speech.tts import TextToSpeech
 from agent.telephony.ari_client import AriClient, AriError
 from agent.telephony.ari_events import ChannelDestroyed, ChannelDtmfReceived, StasisStart
-from agent.telephony.media_connector import MediaConnector, MediaLeg
+from agent.telephony.media_connector import MediaConnector, MediaLeg, media_channel_id
 
 from .state import Outcome, Policy
 from .texts import Texts
@@ -72,6 +72,13 @@ class TechnicianCaller:
         self._trunk_context = trunk_context
         self._caller_id = caller_id
         self._setup_timeout = setup_timeout_s
+        self._active: set[str] = set()
+
+    @property
+    def active_channels(self) -> frozenset[str]:
+        """Channels of running technician calls (phones and media legs): the inbound
+        call controller's resync must leave them alone."""
+        return frozenset(self._active)
 
     async def call(
         self,
@@ -92,6 +99,7 @@ class TechnicianCaller:
                 digits.put_nowait(event.digit)
 
         unsubscribe = self._ari.on(ChannelDtmfReceived, on_dtmf)
+        self._active.add(cid)
         started = self._ari.expect(StasisStart, channel_id=cid)
         destroyed = self._ari.expect(ChannelDestroyed, channel_id=cid)
         speech = asyncio.ensure_future(texts.synthesize(self._tts))
@@ -132,6 +140,7 @@ class TechnicianCaller:
             return CallResult(Outcome.FAILED, f"{type(exc).__name__}: {exc}"[:200])
         finally:
             unsubscribe()
+            self._active.discard(cid)
             started.cancel()
             destroyed.cancel()
             for task in tasks:
@@ -150,8 +159,10 @@ class TechnicianCaller:
     ) -> CallResult:
         bridge_id = f"{BRIDGE_PREFIX}{escalation_id}-{attempt_no}"
         leg: MediaLeg | None = None
+        leg_id = uuid.uuid4()
         try:
-            leg = await self._connector.connect(uuid.uuid4())
+            self._active.add(media_channel_id(leg_id))
+            leg = await self._connector.connect(leg_id)
             await self._ari.create_bridge(bridge_id, bridge_type="mixing")
             await self._ari.add_channel(bridge_id, [cid, leg.channel_id])
             parts = await speech
@@ -187,6 +198,7 @@ class TechnicianCaller:
                 with contextlib.suppress(Exception):
                     await leg.session.close()
                 await self._quietly(self._ari.hangup(leg.channel_id))
+            self._active.discard(media_channel_id(leg_id))
             await self._quietly(self._ari.destroy_bridge(bridge_id))
 
     @staticmethod

@@ -15,6 +15,8 @@ from typing import Literal, Protocol
 
 from agent.storage.database import Database
 
+from .store import Contact
+
 log = logging.getLogger(__name__)
 
 Channel = Literal["sms", "email"]
@@ -71,3 +73,28 @@ class RecordingNotifier:
             )
             rows = await cur.fetchall()
         return [Notification(escalation_id, r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+async def notify_people(
+    notifier: Notifier,
+    escalation_id: uuid.UUID,
+    kind: str,
+    body: str,
+    people: list[Contact],
+    purpose: Purpose,
+) -> None:
+    """SMS and e-mail to each of ``people`` who has an address; failures are logged."""
+    prefix = "Notfall übernommen: " if purpose == "acknowledged" else "Notfall NICHT übernommen: "
+    for p in people:
+        routes: tuple[tuple[Channel, str | None], ...] = (("sms", p.sms), ("email", p.email))
+        for channel, address in routes:
+            if not address:
+                continue
+            n = Notification(escalation_id, p.name, channel, address, purpose, prefix + kind, body)
+            try:
+                await notifier.send(n)
+            except Exception:
+                log.exception(
+                    "notification failed",
+                    extra={"escalation_id": str(escalation_id), "channel": channel},
+                )

@@ -10,68 +10,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from agent.dialogue.actions import StartEscalation
-from agent.profile import OnCall, Person
 from agent.telephony.ari_client import AriClient, AriError
 from agent.telephony.ari_events import StasisStart
 
 from .caller import APP_ARG, CallResult, TechnicianCaller, channel_id_for
-from .notify import Channel, Notification, Notifier, Purpose
+from .notify import Notifier, Purpose, notify_people
 from .rota import call_order
 from .scheduler import EscalationScheduler
-from .state import FINAL, Outcome, Policy, State, next_step, state_after
+from .settings import EscalationConfig, Ticket, contact, dedupe_key
+from .state import FINAL, Outcome, State, next_step, state_after
 from .store import Contact, EscalationRecord, EscalationStore, NewEscalation
 from .texts import call_texts, written_details
 
 log = logging.getLogger(__name__)
 
 AckListener = Callable[[uuid.UUID, str], Awaitable[None] | None]
-
-
-@dataclass(frozen=True, slots=True)
-class EscalationConfig:
-    business_name: str
-    timezone: ZoneInfo
-    on_call: OnCall
-    policy: Policy
-    language: str = "de"
-    join_window_s: float = 3 * 3600.0  # a later call about it joins a recent escalation
-
-    @classmethod
-    def from_on_call(
-        cls, business_name: str, timezone: str, on_call: OnCall, language: str = "de"
-    ) -> EscalationConfig:
-        policy = Policy(
-            attempts_per_person=on_call.attempts_per_person,
-            retry_after_s=float(on_call.retry_after_s),
-            ring_timeout_s=on_call.ring_timeout_s,
-        )
-        return cls(business_name, ZoneInfo(timezone), on_call, policy, language)
-
-
-@dataclass(frozen=True, slots=True)
-class Ticket:
-    escalation_id: uuid.UUID
-    joined: bool  # True: another call had already started this escalation
-
-
-def dedupe_key(kind: str, address: str, caller_number: str) -> str:
-    """Same kind at the same address (or, without one, from the same number)."""
-    where = re.sub(r"[^0-9a-zäöüß]", "", address.lower())
-    if where:
-        return f"{kind.lower()}|{where}"
-    return f"{kind.lower()}|tel:{re.sub(r'[^0-9]', '', caller_number)}"
-
-
-def _contact(p: Person) -> Contact:
-    return Contact(name=p.name, phone=p.phone, sms=p.sms, email=p.email)
 
 
 class EscalationService:
@@ -105,6 +63,10 @@ class EscalationService:
         self._scheduler.start(self.run_attempt)
         await self.resume_unfinished()
 
+    def active_channels(self) -> frozenset[str]:
+        """ARI channels of running technician calls (for the call controller's resync)."""
+        return self._caller.active_channels
+
     async def close(self) -> None:
         """Stop timers and running calls; what was unfinished resumes on the next start."""
         if self._unsubscribe is not None:
@@ -127,7 +89,7 @@ class EscalationService:
         """Start an escalation for ``request`` or join the one already open for it."""
         now = datetime.now(UTC)
         people = tuple(
-            _contact(p) for p in call_order(self.config.on_call, now, self.config.timezone)
+            contact(p) for p in call_order(self.config.on_call, now, self.config.timezone)
         )
         new = NewEscalation(
             kind=request.kind,
@@ -292,22 +254,7 @@ class EscalationService:
 
     async def _notify(self, rec: EscalationRecord, people: list[Contact], purpose: Purpose) -> None:
         body = written_details(rec, self.config.timezone)
-        subject = (
-            "Notfall übernommen: " if purpose == "acknowledged" else "Notfall NICHT übernommen: "
-        ) + rec.kind
-        for p in people:
-            routes: tuple[tuple[Channel, str | None], ...] = (("sms", p.sms), ("email", p.email))
-            for channel, address in routes:
-                if not address:
-                    continue
-                n = Notification(rec.id, p.name, channel, address, purpose, subject, body)
-                try:
-                    await self._notifier.send(n)
-                except Exception:
-                    log.exception(
-                        "notification failed",
-                        extra={"escalation_id": str(rec.id), "channel": channel},
-                    )
+        await notify_people(self._notifier, rec.id, rec.kind, body, people, purpose)
 
     async def _on_stasis_start(self, event: StasisStart) -> None:
         """A technician's call left behind by a dead process (not ours): hang it up."""

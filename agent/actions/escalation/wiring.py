@@ -1,0 +1,45 @@
+"""Build the escalation service from the settings (used by ``agent/app.py``)."""
+
+from __future__ import annotations
+
+from agent.config import Settings
+from agent.speech.tts import TextToSpeech
+from agent.storage.database import Database
+from agent.telephony.ari_client import AriClient
+from agent.telephony.media_connector import MediaConnector
+
+from .caller import TechnicianCaller
+from .notify import Notifier, RecordingNotifier
+from .scheduler import EscalationScheduler
+from .service import AckListener, EscalationService
+from .settings import EscalationConfig
+from .store import EscalationStore
+
+
+def build_escalation_service(
+    settings: Settings,
+    ari: AriClient,
+    connector: MediaConnector,
+    database: Database,
+    tts: TextToSpeech,
+    *,
+    notifier: Notifier | None = None,
+    on_acknowledged: AckListener | None = None,
+) -> EscalationService | None:
+    """The service for the profile's on-call rota; None when the profile has none.
+    Call ``await service.open(ari)`` once ARI is connected and the database migrated."""
+    business = settings.business
+    if business.on_call is None:
+        return None
+    config = EscalationConfig.from_on_call(
+        business.name, business.timezone, business.on_call, business.language
+    )
+    caller = TechnicianCaller(ari, connector, tts, setup_timeout_s=settings.media.setup_timeout_s)
+    return EscalationService(
+        EscalationStore(database),
+        caller,
+        notifier or RecordingNotifier(database),
+        EscalationScheduler(settings.database.url.get_secret_value()),
+        config,
+        on_acknowledged=on_acknowledged,
+    )
