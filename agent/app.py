@@ -10,28 +10,64 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
+from agent.actions.calendar_pg import PostgresCalendar
+from agent.actions.records_pg import PostgresRecordStore
 from agent.config import Settings
+from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.greeting import GreetingConversation
-from agent.speech.espeak import EspeakTts
-from agent.speech.tts import CachedTts, TextToSpeech
+from agent.dialogue.voice import VoiceConversation
+from agent.speech.stt import open_recognizer
+from agent.speech.tts import TextToSpeech
+from agent.speech.tts_factory import make_tts, warm_up
 from agent.storage import CallLog, Database
 from agent.telephony.ari_client import AriClient, AriUnavailable
-from agent.telephony.call import Conversation
+from agent.telephony.call import CallInfo, Conversation
 from agent.telephony.call_controller import CallController
 from agent.telephony.media import AudioSocketServer
 from agent.telephony.media_connector import AudioSocketConnector, MediaConnector, WebSocketConnector
+from agent.understanding.backends import make_backend
 
 log = logging.getLogger(__name__)
 
 
 def build_tts(settings: Settings) -> TextToSpeech:
-    s = settings.speech
-    return CachedTts(EspeakTts(voices={"de": s.espeak_voice_de, "en": s.espeak_voice_en}))
+    return make_tts(settings.tts)
+
+
+async def build_conversation(settings: Settings, database: Database) -> Conversation:
+    """With speech recognition configured: the full dialogue, heard and spoken.
+    Without it the assistant cannot listen, so it greets and hands over."""
+    tts = build_tts(settings)
+    if settings.stt is None:
+        greeting = GreetingConversation(settings.business, tts)
+        await greeting.prepare()
+        return greeting
+    recognizer = await open_recognizer(settings.stt)
+    nlu = make_backend(settings.nlu.backend or "embedded", settings)
+    profile = settings.business
+
+    def new_engine(info: CallInfo) -> DialogueEngine:
+        clock = functools.partial(datetime.now, profile.tz)
+        return DialogueEngine(
+            profile,
+            nlu,
+            calendar=PostgresCalendar(database, profile, clock),
+            records=PostgresRecordStore(database),
+            clock=clock,
+            language=info.language,
+            caller_number=info.caller_number or None,
+            call_id=str(info.call_id),
+        )
+
+    await warm_up(tts, [settings.language])
+    return VoiceConversation(new_engine, recognizer, tts, settings.stt)
 
 
 @dataclass(slots=True)
@@ -58,9 +94,7 @@ async def running_agent(
     await call_log.start()  # applies migrations when the database is up; spools otherwise
 
     if conversation is None:
-        greeting = GreetingConversation(settings.business, build_tts(settings))
-        await greeting.prepare()
-        conversation = greeting
+        conversation = await build_conversation(settings, database)
 
     ari = AriClient(
         settings.ari.url,

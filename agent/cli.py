@@ -64,10 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     config.set_defaults(func=_config)
 
     from agent.dialogue.simulate import add_simulate_command
+    from agent.speech.say_cli import add_say_command
     from agent.understanding.cli import add_nlu_commands
 
     add_nlu_commands(sub)
     add_simulate_command(sub)
+    add_say_command(sub)
     return p
 
 

@@ -20,6 +20,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from agent.profile import BusinessProfile, Language
+from agent.speech.settings import SttSettings
+from agent.speech.tts_settings import TtsSettings
 
 DEFAULT_PROFILE = "mueller-sanitaer.yaml"
 
@@ -38,9 +40,11 @@ ENV_VARS: dict[str, str] = {
     "RUFBEREIT_MEDIA_TRANSPORT": "media.transport",
     "RUFBEREIT_AUDIOSOCKET_BIND": "media.audiosocket_bind",
     "RUFBEREIT_AUDIOSOCKET_ADVERTISE": "media.audiosocket_advertise",
-    "RUFBEREIT_TTS_ENGINE": "speech.tts_engine",
-    "RUFBEREIT_VOSK_MODEL": "speech.vosk_model",
-    "RUFBEREIT_PIPER_VOICE": "speech.piper_voice",
+    "RUFBEREIT_TTS_ENGINE": "tts.engine",
+    "RUFBEREIT_STT_BACKEND": "stt.backend",
+    "RUFBEREIT_VOSK_MODEL": "stt.vosk_model",
+    "RUFBEREIT_WHISPER_MODEL": "stt.whisper_model",
+    "RUFBEREIT_MODELS_DIR": "stt.models_dir",
     "RUFBEREIT_NLU_BACKEND": "nlu.backend",
     "RUFBEREIT_NLU_DATA": "nlu.data_dir",
     "RUFBEREIT_NLU_CACHE": "nlu.cache_dir",
@@ -134,14 +138,6 @@ class MediaSettings(Section):
         return self.audiosocket_advertise or self.audiosocket_bind
 
 
-class SpeechSettings(Section):
-    tts_engine: Literal["espeak"] = "espeak"
-    espeak_voice_de: str = "de"
-    espeak_voice_en: str = "en-us"
-    vosk_model: Path | None = None
-    piper_voice: Path | None = None
-
-
 class NluSettings(Section):
     """Understanding. Unset fields fall back to the defaults in agent.understanding.backends."""
 
@@ -164,7 +160,9 @@ class Settings(Section):
     ami: AmiSettings | None = None
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
-    speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    tts: TtsSettings = Field(default_factory=TtsSettings)
+    # Without an stt section the assistant greets and hands over (it cannot listen).
+    stt: SttSettings | None = None
     nlu: NluSettings = Field(default_factory=NluSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 

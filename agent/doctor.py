@@ -241,7 +241,7 @@ async def _check_database(settings: Settings) -> Check:
 
 
 async def _check_voice(settings: Settings) -> Check:
-    if settings.speech.tts_engine == "espeak" and shutil.which("espeak-ng") is None:
+    if settings.tts.engine == "espeak" and shutil.which("espeak-ng") is None:
         return Check("voice", False, "espeak-ng is not installed", "apt-get install espeak-ng")
     from agent.app import build_tts
 
@@ -251,11 +251,11 @@ async def _check_voice(settings: Settings) -> Check:
         return Check(
             "voice",
             False,
-            f"{settings.speech.tts_engine}: {exc}",
+            f"{settings.tts.engine}: {exc}",
             "see the TTS engine's install hint",
         )
     return Check(
-        "voice", True, f"{settings.speech.tts_engine} speaks ({len(pcm) // 32} ms for 'Test')"
+        "voice", True, f"{settings.tts.engine} speaks ({len(pcm) // 32} ms for 'Test')"
     )
 
 

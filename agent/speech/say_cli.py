@@ -44,14 +44,11 @@ def add_say_command(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def find_tts_settings(settings: Any) -> TtsSettings:
-    """The TtsSettings in the app's Settings (``.tts`` or ``.speech.tts``), else defaults."""
+    """The app's ``settings.tts`` (or a TtsSettings given directly), else defaults."""
     if isinstance(settings, TtsSettings):
         return settings
-    for candidate in (getattr(settings, "tts", None), getattr(settings.speech, "tts", None)
-                      if hasattr(settings, "speech") else None):  # fmt: skip
-        if isinstance(candidate, TtsSettings):
-            return candidate
-    return TtsSettings()
+    candidate = getattr(settings, "tts", None)
+    return candidate if isinstance(candidate, TtsSettings) else TtsSettings()
 
 
 def _default_language(settings: Any) -> str:
