@@ -292,7 +292,9 @@ def resolve(kind: Kind, lang: str, models_dir: Path, configured: Path | None = N
     candidates.sort(key=lambda m: ("small" not in m.name, m.source != "models_dir"))
     if candidates:
         return candidates[0].path
-    raise ModelError(
-        f"no {kind} model for language {lang!r} in {models_dir}; "
-        f"run: rufbereit models pull {lang} (or set the model path in the configuration)"
+    fix = (
+        "set stt.whisper_model to a faster-whisper (CTranslate2) model directory"
+        if kind == "whisper"
+        else f"run: rufbereit models pull {lang} (or set the model path in the configuration)"
     )
+    raise ModelError(f"no {kind} model for language {lang!r} in {models_dir}; {fix}")

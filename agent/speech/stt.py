@@ -150,8 +150,8 @@ async def open_recognizer(
             path = resolve(
                 "vosk", settings.language, settings.models_dir, model_path or settings.vosk_model
             )
-        except ModelError as exc:
-            raise SttError(str(exc), hint=PULL_HINT) from None
+        except ModelError as exc:  # its message already says how to get a model
+            raise _with_hint(SttError(str(exc)), PULL_HINT) from None
         return await VoskRecognizer.open(path)
     if backend == "whisper":
         from agent.speech.whisper_stt import MODEL_HINT, WhisperRecognizer
@@ -162,7 +162,7 @@ async def open_recognizer(
                 "whisper", lang, settings.models_dir, model_path or settings.whisper_model
             )
         except ModelError as exc:
-            raise SttError(str(exc), hint=MODEL_HINT) from None
+            raise _with_hint(SttError(str(exc)), MODEL_HINT) from None
         return await WhisperRecognizer.open(
             path,
             language=lang,
@@ -170,3 +170,8 @@ async def open_recognizer(
             threads=settings.whisper_threads,
         )
     raise SttError(f"unknown recogniser backend {backend!r}", hint="use vosk or whisper")
+
+
+def _with_hint(error: SttError, hint: str) -> SttError:
+    error.hint = hint
+    return error

@@ -107,5 +107,5 @@ async def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SttError, match=r"model\.bin missing"):
         WhisperRecognizer(tmp_path)
     settings = SttSettings(backend="whisper", language="de", models_dir=tmp_path)
-    with pytest.raises(SttError, match="rufbereit models pull de"):
+    with pytest.raises(SttError, match=r"no whisper model .* set stt\.whisper_model"):
         await open_recognizer(settings)
