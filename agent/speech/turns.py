@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from agent.speech.audio import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.speech.settings import SttSettings
-from agent.speech.stt import RecognitionStream, SpeechRecognizer, Transcript
+from agent.speech.stt import RecognitionStream, SpeechRecognizer, Transcript, check_rate
 from agent.speech.vad import SpeechEnded, SpeechStarted, VoiceActivityDetector
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class TurnListener:
         sample_rate: int = SAMPLE_RATE,
         partials: bool = True,
     ) -> None:
+        check_rate(sample_rate)
         s = settings or SttSettings()
         self.recognizer = recognizer
         self.settings = s

@@ -120,7 +120,9 @@ class VoskStream:
             raise SttError("accept() after finish() or cancel()")
         self._pending += self._resampler.process(pcm)
         if self._task is None or self._task.done():
-            if self._task is not None and self._task.exception() is not None:
+            if self._task is not None and (
+                self._task.cancelled() or self._task.exception() is not None
+            ):
                 return  # finish() reports the failure
             self._task = asyncio.get_running_loop().create_task(self._drain())
 
