@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from agent.actions.escalation.cli import add_escalation_commands
+from agent.actions.escalation.model import Contact, NewEscalation
 from agent.actions.escalation.state import Outcome, State
-from agent.actions.escalation.store import Contact, EscalationStore, NewEscalation
+from agent.actions.escalation.store import EscalationStore
 from agent.config import Settings, load_settings
 from agent.storage import Database, migrate
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from agent.actions.escalation.model import Contact, NewEscalation
+from agent.actions.escalation.notify import Notification, RecordingNotifier
 from agent.actions.escalation.state import Outcome, State
-from agent.actions.escalation.store import Contact, EscalationStore, NewEscalation
+from agent.actions.escalation.store import EscalationStore
 from agent.storage import Database
 
 ONE = Contact("Eins", "PJSIP/oncall1", "+4911", "eins@t.example")
@@ -61,3 +63,19 @@ async def test_an_attempt_is_claimed_once_and_never_while_calling(migrated_db: D
     # closed: a new emergency with the same key after the join window starts afresh
     _, created = await store.create_or_join(new(), 0)
     assert created
+
+
+async def test_acknowledged_without_notice_is_found_until_notified(migrated_db: Database) -> None:
+    store = EscalationStore(migrated_db)
+    eid, _ = await store.create_or_join(new("k2"), 3600)
+    await store.claim_attempt(eid, 0, ONE, "dead")
+    await store.finish_attempt(
+        eid, 0, Outcome.ACKNOWLEDGED, "pressed 1", new_state=State.ACKNOWLEDGED,
+        next_attempt_at=None, acknowledged_by="Eins",
+    )  # fmt: skip
+    assert [r.id for r in await store.acknowledged_without_notice()] == [eid]
+    notifier = RecordingNotifier(migrated_db)
+    note = Notification(eid, "Eins", "sms", "+4911", "acknowledged", "s", "b")
+    assert await notifier.send(note)
+    assert not await notifier.send(note)  # once only
+    assert await store.acknowledged_without_notice() == []

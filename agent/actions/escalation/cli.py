@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from agent.config import Settings
 from agent.storage.database import Database, DatabaseUnavailable
 
+from .model import Attempt, EscalationRecord
 from .rota import call_order, on_call_now
 from .state import OPEN
-from .store import Attempt, EscalationRecord, EscalationStore
+from .store import EscalationStore
 
 __all__ = ["add_escalation_commands"]
 

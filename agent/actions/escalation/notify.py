@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 
 from agent.storage.database import Database
 
-from .store import Contact
+from .model import Contact
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,13 @@ from agent.telephony.ari_client import AriClient, AriError
 from agent.telephony.ari_events import StasisStart
 
 from .caller import APP_ARG, CallResult, TechnicianCaller, channel_id_for
+from .model import Contact, EscalationRecord, NewEscalation
 from .notify import Notifier, Purpose, notify_people
 from .rota import call_order
 from .scheduler import EscalationScheduler
 from .settings import EscalationConfig, Ticket, contact, dedupe_key
 from .state import FINAL, Outcome, State, next_step, state_after
-from .store import Contact, EscalationRecord, EscalationStore, NewEscalation
+from .store import EscalationStore
 from .texts import call_texts, written_details
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class EscalationService:
         self._listeners: dict[uuid.UUID, list[AckListener]] = {}
         self._tasks: dict[tuple[uuid.UUID, int], asyncio.Task[None]] = {}
         self._unsubscribe: Callable[[], None] | None = None
+        self._ari: AriClient | None = None
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -121,7 +123,7 @@ class EscalationService:
     async def resume_unfinished(self) -> None:
         """Close the calls a dead process left running and re-arm every open escalation."""
         for attempt in await self.store.unfinished_attempts(self.owner):
-            if attempt.channel_id and hasattr(self, "_ari"):
+            if attempt.channel_id and self._ari is not None:
                 with contextlib.suppress(AriError):
                     await self._ari.hangup(attempt.channel_id)
             rec = await self.store.get(attempt.escalation_id)
@@ -129,6 +131,9 @@ class EscalationService:
                 who = Contact(attempt.person, attempt.phone)
                 lost = CallResult(Outcome.FAILED, "agent restarted")
                 await self._after(rec, attempt.attempt_no, who, lost, retry_now=True)
+        for rec in await self.store.acknowledged_without_notice():
+            taker = [p for p in rec.people if p.name == rec.acknowledged_by]
+            await self._notify(rec, taker, "acknowledged")  # died between the key and the SMS
         for rec in await self.store.recent(open_only=True, limit=1000):
             if rec.state is State.CALLING:
                 continue  # our own call, running
@@ -268,7 +273,7 @@ class EscalationService:
                 a.attempt_no == key[1] and a.owner == self.owner and a.ended_at is None
                 for a in attempts
             )
-            if rec is None or not mine:
+            if (rec is None or not mine) and self._ari is not None:
                 with contextlib.suppress(AriError):
                     await self._ari.hangup(event.channel.id)
 

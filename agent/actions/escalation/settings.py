@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from agent.profile import OnCall, Person
 
+from .model import Contact
 from .state import Policy
-from .store import Contact
 
 
 @dataclass(frozen=True, slots=True)

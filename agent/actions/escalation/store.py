@@ -9,93 +9,24 @@ attempt was already claimed and does nothing.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from agent.storage.database import Database
 
+from .model import (
+    Attempt,
+    Contact,
+    EscalationRecord,
+    NewEscalation,
+    attempt_from_row,
+    record_from_row,
+)
 from .state import FINAL, OPEN, Outcome, State, check_transition
 
 _OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN)) + ")"
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """A person as the escalation calls and notifies them (copied from the profile)."""
-
-    name: str
-    phone: str
-    sms: str | None = None
-    email: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewEscalation:
-    kind: str
-    caller_name: str
-    caller_number: str
-    address: str
-    description: str
-    occurred_at: datetime
-    people: tuple[Contact, ...]
-    dedupe_key: str
-    language: str = "de"
-    call_id: uuid.UUID | None = None
-    request_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EscalationRecord:
-    id: uuid.UUID
-    kind: str
-    caller_name: str
-    caller_number: str
-    address: str
-    description: str
-    occurred_at: datetime
-    language: str
-    state: State
-    people: tuple[Contact, ...]
-    attempts_made: int
-    next_attempt_at: datetime | None
-    acknowledged_by: str | None
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
-    joined_calls: int
-    dedupe_key: str
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    escalation_id: uuid.UUID
-    attempt_no: int
-    person: str
-    phone: str
-    owner: str
-    channel_id: str | None
-    started_at: datetime
-    answered_at: datetime | None
-    ended_at: datetime | None
-    outcome: Outcome | None
-    detail: str
-
-
-def _record(row: dict[str, Any]) -> EscalationRecord:
-    people = tuple(Contact(**p) for p in row["people"])
-    fields = {k: row[k] for k in EscalationRecord.__dataclass_fields__ if k != "people"}
-    fields["state"] = State(row["state"])
-    return EscalationRecord(people=people, **fields)
-
-
-def _attempt(row: dict[str, Any]) -> Attempt:
-    fields = {k: row[k] for k in Attempt.__dataclass_fields__}
-    fields["outcome"] = Outcome(row["outcome"]) if row["outcome"] else None
-    return Attempt(**fields)
 
 
 class EscalationStore:
@@ -154,7 +85,7 @@ class EscalationStore:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute("SELECT * FROM escalations WHERE id = %s", (escalation_id,))
             row = await cur.fetchone()
-        return _record(row) if row else None
+        return record_from_row(row) if row else None
 
     async def recent(self, *, open_only: bool = False, limit: int = 50) -> list[EscalationRecord]:
         where = f"WHERE state IN {_OPEN_SQL}" if open_only else ""
@@ -163,7 +94,7 @@ class EscalationStore:
             await cur.execute(
                 f"SELECT * FROM escalations {where} ORDER BY created_at DESC LIMIT %s", (limit,)
             )
-            return [_record(r) for r in await cur.fetchall()]
+            return [record_from_row(r) for r in await cur.fetchall()]
 
     async def attempts(self, escalation_id: uuid.UUID) -> list[Attempt]:
         async with self.db.connection() as conn:
@@ -172,7 +103,7 @@ class EscalationStore:
                 "SELECT * FROM escalation_attempts WHERE escalation_id = %s ORDER BY attempt_no",
                 (escalation_id,),
             )
-            return [_attempt(r) for r in await cur.fetchall()]
+            return [attempt_from_row(r) for r in await cur.fetchall()]
 
     async def claim_attempt(
         self, escalation_id: uuid.UUID, attempt_no: int, person: Contact, owner: str
@@ -273,6 +204,21 @@ class EscalationStore:
             )
             return cur.rowcount == 1
 
+    async def acknowledged_without_notice(
+        self, within_s: float = 86400.0
+    ) -> list[EscalationRecord]:
+        """Acknowledged lately, but the technician's SMS / e-mail was never recorded."""
+        async with self.db.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT * FROM escalations e WHERE state = 'acknowledged'"
+                " AND closed_at > now() - make_interval(secs => %s) AND NOT EXISTS"
+                " (SELECT 1 FROM escalation_notifications n WHERE n.escalation_id = e.id"
+                " AND n.purpose = 'acknowledged')",
+                (within_s,),
+            )
+            return [record_from_row(r) for r in await cur.fetchall()]
+
     async def unfinished_attempts(self, owner: str) -> list[Attempt]:
         """Attempts still running that belong to another (dead) agent process."""
         async with self.db.connection() as conn:
@@ -283,7 +229,7 @@ class EscalationStore:
                 f" AND e.state IN {_OPEN_SQL} ORDER BY a.started_at",
                 (owner,),
             )
-            return [_attempt(r) for r in await cur.fetchall()]
+            return [attempt_from_row(r) for r in await cur.fetchall()]
 
 
 def _contact_json(c: Contact) -> dict[str, str | None]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from agent.speech.tts import TextToSpeech
 
-from .store import EscalationRecord
+from .model import EscalationRecord
 
 _DE = {
     "intro": "Hier ist der Notdienst-Assistent von {business}. Ein Notfall.",

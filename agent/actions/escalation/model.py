@@ -1,0 +1,85 @@
+"""The escalation's records as the store reads and writes them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .state import Outcome, State
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A person as the escalation calls and notifies them (copied from the profile)."""
+
+    name: str
+    phone: str
+    sms: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEscalation:
+    kind: str
+    caller_name: str
+    caller_number: str
+    address: str
+    description: str
+    occurred_at: datetime
+    people: tuple[Contact, ...]
+    dedupe_key: str
+    language: str = "de"
+    call_id: uuid.UUID | None = None
+    request_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRecord:
+    id: uuid.UUID
+    kind: str
+    caller_name: str
+    caller_number: str
+    address: str
+    description: str
+    occurred_at: datetime
+    language: str
+    state: State
+    people: tuple[Contact, ...]
+    attempts_made: int
+    next_attempt_at: datetime | None
+    acknowledged_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    joined_calls: int
+    dedupe_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    escalation_id: uuid.UUID
+    attempt_no: int
+    person: str
+    phone: str
+    owner: str
+    channel_id: str | None
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    outcome: Outcome | None
+    detail: str
+
+
+def record_from_row(row: dict[str, Any]) -> EscalationRecord:
+    people = tuple(Contact(**p) for p in row["people"])
+    fields = {k: row[k] for k in EscalationRecord.__dataclass_fields__ if k != "people"}
+    fields["state"] = State(row["state"])
+    return EscalationRecord(people=people, **fields)
+
+
+def attempt_from_row(row: dict[str, Any]) -> Attempt:
+    fields = {k: row[k] for k in Attempt.__dataclass_fields__}
+    fields["outcome"] = Outcome(row["outcome"]) if row["outcome"] else None
+    return Attempt(**fields)
