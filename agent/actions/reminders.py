@@ -134,12 +134,13 @@ class AppointmentNotices:
         self._on_queued()
 
     async def cancelled(self, appt: Appointment) -> None:
-        """Tell the caller the appointment is off; cancel the reminders."""
+        """Tell the caller the appointment is off; cancel the reminders. A confirmation
+        not sent yet still goes out first (due earlier), so the caller's messages agree."""
         now = self._clock()
         async with self._db.connection() as conn, conn.transaction():
             await conn.execute(
                 "UPDATE appointment_notices SET status = 'cancelled'"
-                " WHERE appointment_id = %s AND status = 'pending'",
+                " WHERE appointment_id = %s AND status = 'pending' AND kind = 'reminder'",
                 (uuid.UUID(appt.id),),
             )
             for channel, to, language in await self._recipients(conn, appt):
