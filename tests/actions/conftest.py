@@ -67,9 +67,10 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
 
 
 class Radicale:
-    def __init__(self, port: int, folder: Path) -> None:
+    def __init__(self, port: int, folder: Path, htpasswd: Path | None = None) -> None:
         self.port = port
         self.folder = folder
+        self.htpasswd = htpasswd  # plain "user:password" lines; None: no authentication
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -85,9 +86,13 @@ class Radicale:
             sys.executable, "-m", "radicale",
             "--server-hosts", f"127.0.0.1:{self.port}",
             "--storage-filesystem-folder", str(self.folder),
-            "--auth-type", "none",
             "--logging-level", "warning",
         ]  # fmt: skip
+        if self.htpasswd is None:
+            cmd += ["--auth-type", "none"]
+        else:
+            cmd += ["--auth-type", "htpasswd", "--auth-htpasswd-filename", str(self.htpasswd),
+                    "--auth-htpasswd-encryption", "plain"]  # fmt: skip
         log = self.folder.parent / "radicale.log"
         with log.open("ab") as err:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)

@@ -6,10 +6,12 @@ import asyncio
 import logging
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from caldav.collection import Calendar as DavCalendar
 from caldav.davclient import DAVClient
+from pydantic import SecretStr
 
 from agent.actions.caldav_calendar import CalDavCalendar
 from agent.actions.caldav_client import busy_times, uid_for
@@ -20,6 +22,7 @@ from agent.actions.slots import Slot
 from agent.storage import Database
 
 from .conftest import Radicale
+from .receiver import free_port
 from .support import TZ, profile
 
 pytestmark = pytest.mark.postgres
@@ -158,3 +161,33 @@ def test_event_text_is_escaped() -> None:
     text = event_ical(appt, "Heizungswartung: Bauer, Anna", NOW)
     assert "SUMMARY:Heizungswartung: Bauer\\, Anna\r\n" in text
     assert "DESCRIPTION:Tel. 1\\nHof\\; 2. Stock\\nklingeln\r\n" in text
+
+
+async def test_caldav_with_password_and_a_wrong_password(
+    migrated_db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    htpasswd = tmp_path / "users"
+    htpasswd.write_text("user:geheim&=1\n", encoding="utf-8")
+    server = Radicale(free_port(), tmp_path / "collections", htpasswd)
+    server.start()
+    try:
+        client = DAVClient(url=server.url, username="user", password="geheim&=1", timeout=5)
+        cal = client.principal().make_calendar(name="Termine", cal_id="test")
+        add_event(cal, "ext-1", "DTSTART:20261124T080000Z", "DTEND:20261124T090000Z")
+        good = CalDavSettings.model_validate(
+            {"url": server.calendar_url(), "user": "user", "password": "geheim&=1"}
+        )
+        slots = await calendar(migrated_db, good).free_slots(
+            TUESDAY, appointment_type="Heizungswartung"
+        )
+        assert "Tue 08:00" not in starts(slots) and len(slots) == 10
+        caplog.set_level(logging.DEBUG)
+        bad = good.model_copy(update={"password": SecretStr("falsch")})
+        slots = await calendar(migrated_db, bad).free_slots(
+            TUESDAY, appointment_type="Heizungswartung"
+        )
+        assert len(slots) == 15  # refused: the database's slots, with a warning
+        assert "CalDAV unavailable" in caplog.text
+        assert "falsch" not in caplog.text and "geheim" not in caplog.text
+    finally:
+        server.stop()
