@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from pydantic import SecretStr
 
 from agent.actions.notify_mail import MailNotifier, NotifyError
 from agent.actions.notify_sms import SmsNotifier
@@ -94,3 +96,23 @@ async def test_sms_gateway_error_and_down_are_notify_errors(receiver: Receiver) 
     receiver.stop()
     with pytest.raises(NotifyError):
         await SmsNotifier(settings).send("1", "", "x")
+
+
+async def test_secrets_and_recipients_stay_out_of_the_info_log(
+    receiver: Receiver, smtp_server: tuple[Mailbox, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    sms = SmsNotifier(SmsSettings.model_validate(
+        {"url": receiver.url, "auth": "basic", "user": "acme", "token": "t0ken-XYZ"}))  # fmt: skip
+    await sms.send("+491711234567", "", "hallo")
+    receiver.status = 401
+    with pytest.raises(NotifyError):
+        await sms.send("+491711234567", "", "hallo")
+    mail = MailNotifier(SmtpSettings(port=smtp_server[1], sender="a@b.example",
+                                     user=None, password=SecretStr("pw-ABC")))  # fmt: skip
+    await mail.send("anna@example.org", "Betreff", "Text")
+    ours = [r for r in caplog.records if r.name.startswith("agent.")]  # not aiosmtpd's
+    text = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in ours)
+    assert "SMS sent" in text and "e-mail sent" in text
+    for secret in ("t0ken-XYZ", "pw-ABC", "+491711234567", "anna@example.org"):
+        assert secret not in text
