@@ -52,13 +52,14 @@ def add_speech_commands(subparsers: argparse._SubParsersAction[argparse.Argument
 
 
 def stt_settings(settings: object) -> SttSettings:
-    """The ``stt`` section of the full settings, or the defaults (standalone use)."""
+    """The ``stt`` section of the full settings (or the defaults), hearing the business's
+    language unless the section names one."""
     found = getattr(settings, "stt", None)
-    if isinstance(found, SttSettings):
-        return found
-    speech = getattr(settings, "speech", None)
-    vosk_model = getattr(speech, "vosk_model", None)
-    return SttSettings(vosk_model=vosk_model) if isinstance(vosk_model, Path) else SttSettings()
+    stt = found if isinstance(found, SttSettings) else SttSettings()
+    language = getattr(settings, "language", None)
+    if "language" not in stt.model_fields_set and language in ("de", "en"):
+        stt = stt.model_copy(update={"language": language})
+    return stt
 
 
 def read_wav(path: Path) -> tuple[bytes, int]:

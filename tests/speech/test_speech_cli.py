@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from agent.speech.audio import resample
-from agent.speech.cli import add_speech_commands, main, read_wav
+from agent.speech.cli import add_speech_commands, main, read_wav, stt_settings
 from agent.speech.espeak import EspeakTts
+from agent.speech.settings import SttSettings
 
 TEXT = "please book an appointment for tuesday at ten"
 
@@ -147,3 +148,15 @@ def test_models_pull_then_list(
     assert main(["models", "list", "--models-dir", str(models_dir)]) == 0
     listed = capsys.readouterr().out
     assert "vosk-model-small-de-test" in listed and "sha256 verified" in listed
+
+
+def test_stt_settings_follow_the_business_language() -> None:
+    class Full:
+        language = "en"
+        stt: SttSettings | None = None
+
+    assert stt_settings(None) == SttSettings()
+    assert stt_settings(Full()).language == "en"
+    full = Full()
+    full.stt = SttSettings(language="de", end_of_turn_ms=300)
+    assert stt_settings(full) == full.stt
