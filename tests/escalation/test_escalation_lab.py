@@ -79,13 +79,15 @@ async def test_technician_presses_1_acknowledged_caller_told_and_notified(h: Har
     }
 
 
-@pytest.mark.parametrize("scenario", ["busy", "ring", "press2"])
+@pytest.mark.parametrize("scenario", ["busy", "ring", "press2", "hangup"])
 async def test_technician_1_does_not_take_it_technician_2_is_called(
     h: Harness, scenario: str
 ) -> None:
     async with contextlib.AsyncExitStack() as stack:
         if scenario == "press2":
             one = await stack.enter_async_context(pressing_phone("oncall1", "2", delay_ms=800))
+        elif scenario == "hangup":  # answers, listens 2 s, hangs up without a key
+            one = await stack.enter_async_context(run_uas("oncall1", "answer", hangup_after_s=2))
         else:
             one = await stack.enter_async_context(run_uas("oncall1", scenario))
         two = await stack.enter_async_context(pressing_phone("oncall2", "1"))
@@ -97,7 +99,12 @@ async def test_technician_1_does_not_take_it_technician_2_is_called(
     elapsed = time.monotonic() - t0
     attempts = await h.store.attempts(ticket.escalation_id)
     assert [a.person for a in attempts] == ["Technik Eins", "Technik Eins", "Technik Zwei"]
-    expected = {"busy": Outcome.BUSY, "ring": Outcome.NO_ANSWER, "press2": Outcome.DECLINED}
+    expected = {
+        "busy": Outcome.BUSY,
+        "ring": Outcome.NO_ANSWER,
+        "press2": Outcome.DECLINED,
+        "hangup": Outcome.HANGUP,
+    }
     assert [a.outcome for a in attempts] == [expected[scenario]] * 2 + [Outcome.ACKNOWLEDGED]
     # the retry waited retry_after_s between the two tries of technician 1
     gap = (attempts[1].started_at - attempts[0].ended_at).total_seconds()  # type: ignore[operator]

@@ -86,6 +86,7 @@ class EscalationService:
         request: StartEscalation,
         *,
         call_id: uuid.UUID | None = None,
+        request_id: uuid.UUID | None = None,
         on_acknowledged: AckListener | None = None,
     ) -> Ticket:
         """Start an escalation for ``request`` or join the one already open for it."""
@@ -106,6 +107,7 @@ class EscalationService:
             dedupe_key=dedupe_key(request.kind, request.address, request.caller_number),
             language=self.config.language,
             call_id=call_id,
+            request_id=request_id,
         )
         escalation_id, created = await self.store.create_or_join(new, self.config.join_window_s)
         extra = {"escalation_id": str(escalation_id), "joined": not created}
