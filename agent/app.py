@@ -49,7 +49,10 @@ async def build_conversation(settings: Settings, database: Database) -> Conversa
         greeting = GreetingConversation(settings.business, tts)
         await greeting.prepare()
         return greeting
-    recognizer = await open_recognizer(settings.stt)
+    stt = settings.stt
+    if "language" not in stt.model_fields_set:  # hear the language the business speaks
+        stt = stt.model_copy(update={"language": settings.language})
+    recognizer = await open_recognizer(stt)
     nlu = make_backend(settings.nlu.backend or "embedded", settings)
     profile = settings.business
 
@@ -67,7 +70,7 @@ async def build_conversation(settings: Settings, database: Database) -> Conversa
         )
 
     await warm_up(tts, [settings.language])
-    return VoiceConversation(new_engine, recognizer, tts, settings.stt)
+    return VoiceConversation(new_engine, recognizer, tts, stt)
 
 
 @dataclass(slots=True)

@@ -172,7 +172,7 @@ class CallController:
             if result.outcome is CallOutcome.HANDOVER:
                 await self._continue(call, "handover", result.summary)
             else:
-                await self._ari.hangup(info.channel_id)
+                await self._quietly(self._ari.hangup(info.channel_id))  # may be gone already
         except asyncio.CancelledError:
             raise
         except Exception as exc:

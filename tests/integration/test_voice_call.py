@@ -1,0 +1,194 @@
+"""The whole loop in a call: a caller books an appointment by voice, and barges in.
+
+A sipp phone calls the assistant on the real Asterisk; the test speaks English
+sentences made with the Piper voice into the call (RTP), the assistant hears
+them with faster-whisper tiny.en, the dialogue books the appointment in
+PostgreSQL, and both sides' words are stored with the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import audioop
+import json
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from agent.app import running_agent
+from agent.config import Settings, load_settings
+from agent.speech.audio import resample
+from agent.speech.piper_tts import PiperTts
+from agent.storage import Database
+from tests.support.phones import RtpEndpoint, dbfs, place_call
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+LOUD_DBFS = -40.0
+SILENCE_8K = bytes(320)  # 20 ms at 8 kHz
+
+
+@pytest.fixture(scope="module")
+def caller_voice() -> Callable[[str], Awaitable[bytes]]:
+    piper = PiperTts()
+
+    async def speak(text: str) -> bytes:
+        pcm16 = await piper.synthesize(text, "en")
+        return resample(pcm16, 16000, 8000)
+
+    return speak
+
+
+class Line:
+    """The caller's side of the line: continuous RTP (silence between sentences), as a
+    real phone sends it, and a way to wait until the assistant has finished talking."""
+
+    def __init__(self, rtp: RtpEndpoint) -> None:
+        self.rtp = rtp
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
+        self.said_at: float = 0.0
+
+    async def run(self) -> None:
+        while True:
+            pcm = SILENCE_8K * 10 if self.queue.empty() else self.queue.get_nowait()
+            await self.rtp.send_pcm(pcm)
+
+    async def say(self, pcm: bytes) -> None:
+        await self.queue.put(pcm)
+        await asyncio.sleep(len(pcm) / 16000 + 0.3)
+        self.said_at = time.monotonic()
+
+    async def assistant_done(self, quiet_s: float = 1.2, within: float = 30.0) -> None:
+        """Wait until the assistant spoke after our last sentence and then fell quiet."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            loud = [
+                p.at
+                for p in self.rtp.packets
+                if p.at > self.said_at and p.pcm and dbfs(audioop.rms(p.pcm, 2)) > LOUD_DBFS
+            ]
+            if loud and time.monotonic() - loud[-1] > quiet_s:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError("the assistant did not answer")
+
+
+def _settings(pg_database: str, tmp_path: Path) -> Settings:
+    return load_settings(
+        env={
+            "RUFBEREIT_DATABASE_URL": pg_database,
+            "RUFBEREIT_SPOOL_DIR": str(tmp_path / "spool"),
+            "RUFBEREIT_LANGUAGE": "en",
+            "RUFBEREIT_STT_BACKEND": "whisper",
+        }
+    )
+
+
+async def test_booking_an_appointment_by_voice(
+    lab: None, pg_database: str, tmp_path: Path, caller_voice: Callable[[str], Awaitable[bytes]]
+) -> None:
+    sentences = [
+        "Hello, I would like to book an appointment for a heating service.",
+        "Next Tuesday at ten in the morning, please.",
+        "My name is Anna Smith.",
+        "Yes, you can reach me on this number.",  # the caller ID the phone sent
+        "Yes, please book it.",
+        "No, thank you. Goodbye.",
+    ]
+    voices = [await caller_voice(s) for s in sentences]
+
+    async def conversation(rtp: RtpEndpoint) -> None:
+        await rtp.wait_for_peer(10)
+        line = Line(rtp)
+        sender = asyncio.create_task(line.run())
+        try:
+            await line.assistant_done()  # the greeting
+            for pcm in voices:
+                await line.say(pcm)
+                await line.assistant_done()
+        finally:
+            sender.cancel()
+
+    async with running_agent(_settings(pg_database, tmp_path)) as agent:
+        result = await place_call(
+            "800", hold_s=120, timeout=150, during=conversation, wait_for_hangup=True
+        )
+        assert result.ok, result.error_text
+        for _ in range(100):  # the record is completed a moment after the BYE
+            calls = await agent.call_log.recent_calls(1)
+            if calls and calls[0]["ended_at"] is not None:
+                break
+            await asyncio.sleep(0.1)
+        events = await agent.call_log.events(calls[0]["id"])
+    said = [e["data"]["text"] for e in events if e["kind"] == "caller_said"]
+    replies = [e["data"]["text"] for e in events if e["kind"] == "assistant_said"]
+    transcript = "\n".join(f"{e['kind']}: {e['data']}" for e in events) + f"\n{calls[0]}"
+    assert len(said) >= 5, f"the assistant heard too little:\n{transcript}"
+    assert len(replies) >= 6, f"both sides are stored with the call:\n{transcript}"
+    assert any("heating" in s.lower() for s in said), transcript
+
+    db = Database(pg_database)
+    try:
+        async with db.connection() as conn:
+            cur = await conn.execute("SELECT name, phone, starts_at FROM appointments")
+            rows = await cur.fetchall()
+    finally:
+        await db.close()
+    assert len(rows) == 1, f"no booking in the database:\n{transcript}"
+    name, phone, starts_at = rows[0]
+    assert "smith" in name.lower(), rows
+    assert phone.endswith("89123456"), rows  # the number the caller called from
+    assert starts_at.weekday() == 1 and starts_at.astimezone(ZoneInfo("Europe/Berlin")).hour == 10
+
+
+async def test_barge_in_stops_the_reply(
+    lab: None, pg_database: str, tmp_path: Path, caller_voice: Callable[[str], Awaitable[bytes]]
+) -> None:
+    """The caller talks over the greeting: the assistant's audio stops within 300 ms."""
+    interruption = await caller_voice("Sorry to interrupt, I need a plumber for a leaking pipe.")
+    measured: dict[str, float] = {}
+
+    async def conversation(rtp: RtpEndpoint) -> None:
+        await rtp.wait_for_peer(10)
+        line = Line(rtp)
+        sender = asyncio.create_task(line.run())
+        try:
+            while not _loud_since(rtp, 0.0):  # noqa: ASYNC110 (polling what the socket got)
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1.5)
+            onset = time.monotonic()
+            await line.say(interruption)
+            window_end = onset + len(interruption) / 16000
+            late = [t for t in _loud_since(rtp, onset) if t <= window_end]
+            measured["stopped_after_ms"] = (max(late, default=onset) - onset) * 1000
+            measured["loud_before"] = len(_loud_since(rtp, onset - 1.0)) - len(late)
+        finally:
+            sender.cancel()
+
+    async with running_agent(_settings(pg_database, tmp_path)) as agent:
+        result = await place_call("800", hold_s=12, timeout=40, during=conversation)
+        assert result.ok, result.error_text
+        await asyncio.sleep(0.5)
+        calls = await agent.call_log.recent_calls(1)
+        kinds = [e["kind"] for e in await agent.call_log.events(calls[0]["id"])]
+    assert measured["loud_before"] > 0, "the greeting was not playing when the caller spoke"
+    assert "barge_in" in kinds, kinds
+    # 300 ms is the product's promise; the path back (jitter buffer, 20 ms packets) is in it.
+    assert measured["stopped_after_ms"] <= 300, measured
+    _write_json(Path("bench/barge_in.json"), measured)
+
+
+def _loud_since(rtp: RtpEndpoint, since: float) -> list[float]:
+    return [
+        p.at
+        for p in rtp.packets
+        if p.at > since and p.pcm and dbfs(audioop.rms(p.pcm, 2)) > LOUD_DBFS
+    ]
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
