@@ -17,60 +17,25 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent.actions.calendar_pg import PostgresCalendar
-from agent.actions.records_pg import PostgresRecordStore
+from agent.actions.escalation.service import EscalationService
+from agent.actions.escalation.wiring import build_escalation_service
+from agent.actions.services import ActionServices
 from agent.config import Settings
-from agent.dialogue.engine import DialogueEngine
-from agent.dialogue.greeting import GreetingConversation
-from agent.dialogue.voice import VoiceConversation
-from agent.speech.stt import open_recognizer
+from agent.conversation_factory import build_conversation
 from agent.speech.tts import TextToSpeech
-from agent.speech.tts_factory import make_tts, warm_up
+from agent.speech.tts_factory import make_tts
 from agent.storage import CallLog, Database
 from agent.telephony.ari_client import AriClient, AriUnavailable
-from agent.telephony.call import CallInfo, Conversation
+from agent.telephony.call import Conversation
 from agent.telephony.call_controller import CallController
 from agent.telephony.media import AudioSocketServer
 from agent.telephony.media_connector import AudioSocketConnector, MediaConnector, WebSocketConnector
-from agent.understanding.backends import make_backend
 
 log = logging.getLogger(__name__)
 
 
 def build_tts(settings: Settings) -> TextToSpeech:
     return make_tts(settings.tts)
-
-
-async def build_conversation(settings: Settings, database: Database) -> Conversation:
-    """With speech recognition configured: the full dialogue, heard and spoken.
-    Without it the assistant cannot listen, so it greets and hands over."""
-    tts = build_tts(settings)
-    if settings.stt is None:
-        greeting = GreetingConversation(settings.business, tts)
-        await greeting.prepare()
-        return greeting
-    stt = settings.stt
-    if "language" not in stt.model_fields_set:  # hear the language the business speaks
-        stt = stt.model_copy(update={"language": settings.language})
-    recognizer = await open_recognizer(stt)
-    nlu = make_backend(settings.nlu.backend or "embedded", settings)
-    profile = settings.business
-
-    def new_engine(info: CallInfo) -> DialogueEngine:
-        clock = functools.partial(datetime.now, profile.tz)
-        return DialogueEngine(
-            profile,
-            nlu,
-            calendar=PostgresCalendar(database, profile, clock),
-            records=PostgresRecordStore(database),
-            clock=clock,
-            language=info.language,
-            caller_number=info.caller_number or None,
-            call_id=str(info.call_id),
-        )
-
-    await warm_up(tts, [settings.language])
-    return VoiceConversation(new_engine, recognizer, tts, stt)
 
 
 @dataclass(slots=True)
@@ -96,9 +61,6 @@ async def running_agent(
     call_log = CallLog(database, settings.database.spool_dir)
     await call_log.start()  # applies migrations when the database is up; spools otherwise
 
-    if conversation is None:
-        conversation = await build_conversation(settings, database)
-
     ari = AriClient(
         settings.ari.url,
         settings.ari.user,
@@ -106,32 +68,74 @@ async def running_agent(
         settings.ari.app,
         connect_timeout=settings.ari.connect_timeout_s,
     )
-    audiosocket: AudioSocketServer | None = None
-    connector: MediaConnector
-    if settings.media.transport == "audiosocket":
-        host, _, port = settings.media.audiosocket_bind.rpartition(":")
-        audiosocket = AudioSocketServer(host, int(port))
-        await audiosocket.start()
-        connector = AudioSocketConnector(ari, settings, audiosocket)
-    else:
-        connector = WebSocketConnector(ari, settings)
+    audiosocket, connector = await _media(settings, ari)
+    services = ActionServices.create(
+        database,
+        settings.business,
+        functools.partial(datetime.now, settings.business.tz),
+        caldav=settings.caldav,
+        smtp=settings.smtp,
+        sms=settings.sms,
+        webhook=settings.webhook,
+        reminders=settings.reminders,
+    )
+    stop_workers = asyncio.Event()
+    workers = asyncio.create_task(services.run(stop_workers), name="action-workers")
+    tts = build_tts(settings)
+    escalation = build_escalation_service(settings, ari, connector, database, tts)
+    if conversation is None:
+        conversation = await build_conversation(settings, tts, services, escalation)
 
     the_conversation = conversation
-    controller = CallController(ari, connector, call_log, lambda: the_conversation, settings)
+    controller = CallController(
+        ari,
+        connector,
+        call_log,
+        lambda: the_conversation,
+        settings,
+        foreign_channels=escalation.active_channels if escalation is not None else None,
+    )
     controller.install()
     ari.on_reconnect(controller.resync)
     try:
         await _connect_ari(ari)
         await controller.resync()
+        if escalation is not None:
+            await _open_escalation(escalation, ari)
         log.info("rufbereit is answering calls", extra={"transport": connector.transport})
         yield Agent(settings, ari, controller, call_log, database)
     finally:
+        if escalation is not None:
+            await escalation.close()
         await controller.stop()
         await ari.close()
+        stop_workers.set()
+        await workers
+        await services.close()
         if audiosocket is not None:
             await audiosocket.close()
         await call_log.close()
         await database.close()
+
+
+async def _media(
+    settings: Settings, ari: AriClient
+) -> tuple[AudioSocketServer | None, MediaConnector]:
+    if settings.media.transport == "audiosocket":
+        host, _, port = settings.media.audiosocket_bind.rpartition(":")
+        audiosocket = AudioSocketServer(host, int(port))
+        await audiosocket.start()
+        return audiosocket, AudioSocketConnector(ari, settings, audiosocket)
+    return None, WebSocketConnector(ari, settings)
+
+
+async def _open_escalation(escalation: EscalationService, ari: AriClient) -> None:
+    """Timers and the sweep of unfinished escalations need the database; without it the
+    agent still answers calls (emergencies are then taken as urgent messages)."""
+    try:
+        await escalation.open(ari)
+    except Exception:
+        log.exception("escalation service not started (is the database up?)")
 
 
 async def _connect_ari(ari: AriClient) -> None:

@@ -63,13 +63,19 @@ def _parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="validate the configuration and print a summary")
     config.set_defaults(func=_config)
 
+    from agent.actions.escalation.cli import add_escalation_commands
+    from agent.actions.export import add_export_commands
     from agent.dialogue.simulate import add_simulate_command
+    from agent.speech.cli import add_speech_commands
     from agent.speech.say_cli import add_say_command
     from agent.understanding.cli import add_nlu_commands
 
     add_nlu_commands(sub)
     add_simulate_command(sub)
     add_say_command(sub)
+    add_speech_commands(sub)
+    add_escalation_commands(sub)
+    add_export_commands(sub)
     return p
 
 

@@ -19,6 +19,13 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from agent.actions.settings import (
+    CalDavSettings,
+    ReminderSettings,
+    SmsSettings,
+    SmtpSettings,
+    WebhookSettings,
+)
 from agent.profile import BusinessProfile, Language
 from agent.speech.settings import SttSettings
 from agent.speech.tts_settings import TtsSettings
@@ -50,6 +57,17 @@ ENV_VARS: dict[str, str] = {
     "RUFBEREIT_NLU_CACHE": "nlu.cache_dir",
     "RUFBEREIT_RASA_URL": "nlu.rasa_url",
     "RUFBEREIT_RASA_TOKEN": "nlu.rasa_token",
+    "RUFBEREIT_CALDAV_URL": "caldav.url",
+    "RUFBEREIT_CALDAV_USER": "caldav.user",
+    "RUFBEREIT_CALDAV_PASSWORD": "caldav.password",
+    "RUFBEREIT_SMTP_HOST": "smtp.host",
+    "RUFBEREIT_SMTP_USER": "smtp.user",
+    "RUFBEREIT_SMTP_PASSWORD": "smtp.password",
+    "RUFBEREIT_SMTP_SENDER": "smtp.sender",
+    "RUFBEREIT_SMS_URL": "sms.url",
+    "RUFBEREIT_SMS_TOKEN": "sms.token",
+    "RUFBEREIT_WEBHOOK_URL": "webhook.url",
+    "RUFBEREIT_WEBHOOK_SECRET": "webhook.secret",
     "RUFBEREIT_LOG_LEVEL": "log.level",
     "RUFBEREIT_LOG_FORMAT": "log.format",
 }
@@ -164,6 +182,13 @@ class Settings(Section):
     # Without an stt section the assistant greets and hands over (it cannot listen).
     stt: SttSettings | None = None
     nlu: NluSettings = Field(default_factory=NluSettings)
+    # Actions: each optional; without it that channel is simply not used.
+    caldav: CalDavSettings | None = None
+    smtp: SmtpSettings | None = None
+    sms: SmsSettings | None = None
+    webhook: WebhookSettings | None = None
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    stock_csv: Path | None = Field(None, description="articles with stock, overrides the catalogue")
     log: LogSettings = Field(default_factory=LogSettings)
 
     @property

@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
+from agent.dialogue.actions import Action
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.turn import Turn
 from agent.speech.sentences import speak_stream
@@ -39,9 +40,13 @@ class VoiceConversation:
         tts: TextToSpeech,
         stt: SttSettings,
         *,
+        act: Callable[[Action, CallInfo], Awaitable[None]] | None = None,
         silence_s: float = SILENCE_S,
     ) -> None:
+        """``act`` carries out what the telephony side must do for an action (e.g. an
+        emergency for the on-call rota); bookings and records the engine does itself."""
         self._new_engine = new_engine
+        self._act = act
         self._recognizer = recognizer
         self._tts = tts
         self._stt = stt
@@ -135,6 +140,8 @@ class _VoiceCall:
         await self.interrupt()
         for action in turn.actions:
             await self.call.log_event("action", {"type": type(action).__name__})
+            if self.conv._act is not None:
+                await self.conv._act(action, self.call.info)
         if turn.end is not None:
             self.end = turn
         if not turn.replies:

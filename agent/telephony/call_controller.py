@@ -48,6 +48,8 @@ from agent.telephony.media_connector import (
 log = logging.getLogger(__name__)
 
 RESULT_VAR = "RUFBEREIT_RESULT"
+# Channels of this app that other services create (escalation calls to technicians).
+FOREIGN_PREFIXES = ("rufbereit-oncall-",)
 BRIDGE_PREFIX = "rufbereit-"
 
 
@@ -72,13 +74,18 @@ class CallController:
         call_log: CallLog,
         conversation: Callable[[], Conversation],
         settings: Settings,
+        *,
+        foreign_channels: Callable[[], frozenset[str]] | None = None,
     ) -> None:
+        """``foreign_channels``: channels of this app that others own (the escalation's
+        calls to technicians); the resync leaves them alone."""
         self._ari = ari
         self._connector = connector
         self._call_log = call_log
         self._new_conversation = conversation
         self._settings = settings
         self._calls: dict[str, ActiveCall] = {}
+        self._foreign = foreign_channels or frozenset
 
     def install(self) -> None:
         self._ari.on(StasisStart, self._on_stasis_start)
@@ -271,8 +278,9 @@ class CallController:
             if call.info.channel_id not in present:
                 await self._caller_left(call)
         ours = {c.leg.channel_id for c in self._calls.values() if c.leg} | set(self._calls)
+        ours |= self._foreign()
         for channel in channels:
-            if channel.id in ours:
+            if channel.id in ours or channel.id.startswith(FOREIGN_PREFIXES):
                 continue
             if channel.id.startswith(MEDIA_CHANNEL_PREFIX):
                 await self._quietly(self._ari.hangup(channel.id))

@@ -1,0 +1,72 @@
+"""Which conversation a call gets, built from the settings.
+
+With speech recognition configured (an ``stt:`` section), the full dialogue,
+heard and spoken, with bookings and records through the action services and
+real emergencies handed to the escalation service. Without it the assistant
+cannot listen, so it greets and hands over.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import datetime
+
+from agent.actions.escalation.service import EscalationService
+from agent.actions.services import ActionServices
+from agent.config import Settings
+from agent.dialogue.actions import Action, StartEscalation
+from agent.dialogue.engine import DialogueEngine
+from agent.dialogue.greeting import GreetingConversation
+from agent.dialogue.voice import VoiceConversation
+from agent.speech.stt import open_recognizer
+from agent.speech.tts import TextToSpeech
+from agent.speech.tts_factory import warm_up
+from agent.telephony.call import CallInfo, Conversation
+from agent.understanding.backends import make_backend
+
+log = logging.getLogger(__name__)
+
+
+async def build_conversation(
+    settings: Settings,
+    tts: TextToSpeech,
+    services: ActionServices,
+    escalation: EscalationService | None,
+) -> Conversation:
+    if settings.stt is None:
+        greeting = GreetingConversation(settings.business, tts)
+        await greeting.prepare()
+        return greeting
+    stt = settings.stt
+    if "language" not in stt.model_fields_set:  # hear the language the business speaks
+        stt = stt.model_copy(update={"language": settings.language})
+    recognizer = await open_recognizer(stt)
+    nlu = make_backend(settings.nlu.backend or "embedded", settings)
+    profile = settings.business
+
+    def new_engine(info: CallInfo) -> DialogueEngine:
+        return DialogueEngine(
+            profile,
+            nlu,
+            calendar=services.calendar,
+            records=services.records,
+            clock=functools.partial(datetime.now, profile.tz),
+            language=info.language,
+            caller_number=info.caller_number or None,
+            call_id=str(info.call_id),
+        )
+
+    async def act(action: Action, info: CallInfo) -> None:
+        if isinstance(action, StartEscalation):
+            if escalation is None:
+                log.error("emergency, but no on-call rota is configured (business.on_call)")
+                return
+            ticket = await escalation.start(action, call_id=info.call_id)
+            log.info(
+                "emergency escalated",
+                extra={"escalation_id": str(ticket.escalation_id), "joined": ticket.joined},
+            )
+
+    await warm_up(tts, [settings.language])
+    return VoiceConversation(new_engine, recognizer, tts, stt, act=act)
