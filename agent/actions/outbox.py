@@ -22,12 +22,12 @@ import logging
 import random
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 import httpx
 
+from agent.jsonable import to_json
 from agent.storage.database import Connection, Database, DatabaseUnavailable
 
 from .records import Lead, Order, Record
@@ -42,21 +42,8 @@ TOPIC_HEADER = "X-Rufbereit-Event"
 _NAMESPACE = uuid.UUID("6f1c1f9e-3b0c-4a57-9d0e-7c2b8a1e5f10")
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
 def record_payload(record: Lead | Order) -> dict[str, Any]:
-    data: dict[str, Any] = _plain(dataclasses.asdict(record))
-    return data
+    return to_json(record)
 
 
 def sign(secret: bytes, body: bytes) -> str:

@@ -8,13 +8,12 @@ transfers the call.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from agent.actions.records import OrderLine
+from agent.jsonable import to_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,24 +109,6 @@ Action = (
     | CallbackRequest
     | Handover
 )
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def to_json(record: Any) -> dict[str, Any]:
-    """A dataclass (action or record) as plain JSON data."""
-    data: dict[str, Any] = _plain(dataclasses.asdict(record))
-    return data
 
 
 def action_json(action: Action) -> dict[str, Any]:

@@ -26,9 +26,10 @@ from typing import Any, TextIO
 from agent.actions.calendar import InMemoryCalendar
 from agent.actions.records import InMemoryRecordStore
 from agent.config import ConfigError, Settings, load_settings
+from agent.jsonable import to_json
 from agent.understanding.nlu import NluBackend
 
-from .actions import action_json, to_json
+from .actions import action_json
 from .engine import DialogueEngine
 from .turn import Turn
 
