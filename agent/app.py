@@ -17,8 +17,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from agent.actions.escalation.delivery import DeliveringNotifier, Sender
+from agent.actions.escalation.notify import Channel, RecordingNotifier
 from agent.actions.escalation.service import EscalationService
 from agent.actions.escalation.wiring import build_escalation_service
+from agent.actions.notify_mail import MailNotifier
+from agent.actions.notify_sms import SmsNotifier
 from agent.actions.services import ActionServices
 from agent.config import Settings
 from agent.conversation_factory import build_conversation
@@ -82,7 +86,9 @@ async def running_agent(
     stop_workers = asyncio.Event()
     workers = asyncio.create_task(services.run(stop_workers), name="action-workers")
     tts = build_tts(settings)
-    escalation = build_escalation_service(settings, ari, connector, database, tts)
+    escalation = build_escalation_service(
+        settings, ari, connector, database, tts, notifier=escalation_notifier(settings, database)
+    )
     if conversation is None:
         conversation = await build_conversation(settings, tts, services, escalation)
 
@@ -116,6 +122,16 @@ async def running_agent(
             await audiosocket.close()
         await call_log.close()
         await database.close()
+
+
+def escalation_notifier(settings: Settings, database: Database) -> DeliveringNotifier:
+    """Technicians' SMS/e-mail go out through the configured SMTP server and SMS gateway."""
+    senders: dict[Channel, Sender] = {}
+    if settings.smtp is not None:
+        senders["email"] = MailNotifier(settings.smtp)
+    if settings.sms is not None:
+        senders["sms"] = SmsNotifier(settings.sms)
+    return DeliveringNotifier(RecordingNotifier(database), senders)
 
 
 async def _media(

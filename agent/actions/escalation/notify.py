@@ -64,6 +64,25 @@ class RecordingNotifier:
             )
         return fresh
 
+    async def mark(self, n: Notification, status: Literal["sent", "failed"]) -> None:
+        """What became of it: ``recorded`` (default), then ``sent`` or ``failed``."""
+        async with self._db.connection() as conn:
+            await conn.execute(
+                "UPDATE escalation_notifications SET status = %s WHERE escalation_id = %s"
+                " AND person = %s AND channel = %s AND purpose = %s",
+                (status, n.escalation_id, n.person, n.channel, n.purpose),
+            )
+
+    async def status(self, n: Notification) -> str | None:
+        async with self._db.connection() as conn:
+            cur = await conn.execute(
+                "SELECT status FROM escalation_notifications WHERE escalation_id = %s"
+                " AND person = %s AND channel = %s AND purpose = %s",
+                (n.escalation_id, n.person, n.channel, n.purpose),
+            )
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
     async def sent(self, escalation_id: uuid.UUID) -> list[Notification]:
         async with self._db.connection() as conn:
             cur = await conn.execute(
