@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PYTEST ?= $(PYTHON) -m pytest
 
-.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa
+.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -36,6 +36,13 @@ rasa: ## build Rasa 3.6 in its own Python 3.10 venv, train the German model, ser
 
 demo: setup lab-up ## the whole thing: lab + agent + a demo call, and what happened
 	bash lab/demo.sh
+
+bench: setup lab-up ## benchmarks (not part of make test): writes bench/results.json, see bench/README.md
+	$(PYTEST) -q tests/speech/test_stt_vosk.py tests/speech/test_stt_whisper.py \
+		tests/speech/test_tts_latency.py tests/escalation/test_bench.py \
+		tests/integration/test_voice_call.py
+	$(PYTEST) -q -m slow tests/integration/test_calls.py
+	$(PYTHON) -m bench.run
 
 unit: ## quick tests, no lab needed (seconds)
 	$(PYTEST) -m "not integration and not postgres" -q

@@ -9,7 +9,6 @@ PostgreSQL, and both sides' words are stored with the call.
 from __future__ import annotations
 
 import asyncio
-import audioop
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -23,12 +22,10 @@ from agent.config import Settings, load_settings
 from agent.speech.audio import resample
 from agent.speech.piper_tts import PiperTts
 from agent.storage import Database
-from tests.support.phones import RtpEndpoint, dbfs, place_call
+from tests.support.lab_line import Line
+from tests.support.phones import RtpEndpoint, place_call
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-LOUD_DBFS = -40.0
-SILENCE_8K = bytes(320)  # 20 ms at 8 kHz
 
 
 @pytest.fixture(scope="module")
@@ -40,40 +37,6 @@ def caller_voice() -> Callable[[str], Awaitable[bytes]]:
         return resample(pcm16, 16000, 8000)
 
     return speak
-
-
-class Line:
-    """The caller's side of the line: continuous RTP (silence between sentences), as a
-    real phone sends it, and a way to wait until the assistant has finished talking."""
-
-    def __init__(self, rtp: RtpEndpoint) -> None:
-        self.rtp = rtp
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
-        self.said_at: float = 0.0
-
-    async def run(self) -> None:
-        while True:
-            pcm = SILENCE_8K * 10 if self.queue.empty() else self.queue.get_nowait()
-            await self.rtp.send_pcm(pcm)
-
-    async def say(self, pcm: bytes) -> None:
-        await self.queue.put(pcm)
-        await asyncio.sleep(len(pcm) / 16000 + 0.3)
-        self.said_at = time.monotonic()
-
-    async def assistant_done(self, quiet_s: float = 1.2, within: float = 30.0) -> None:
-        """Wait until the assistant spoke after our last sentence and then fell quiet."""
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            loud = [
-                p.at
-                for p in self.rtp.packets
-                if p.at > self.said_at and p.pcm and dbfs(audioop.rms(p.pcm, 2)) > LOUD_DBFS
-            ]
-            if loud and time.monotonic() - loud[-1] > quiet_s:
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError("the assistant did not answer")
 
 
 def _settings(pg_database: str, tmp_path: Path) -> Settings:
@@ -156,15 +119,15 @@ async def test_barge_in_stops_the_reply(
         line = Line(rtp)
         sender = asyncio.create_task(line.run())
         try:
-            while not _loud_since(rtp, 0.0):  # noqa: ASYNC110 (polling what the socket got)
+            while not line.loud_since(0.0):  # noqa: ASYNC110 (polling what the socket got)
                 await asyncio.sleep(0.05)
             await asyncio.sleep(1.5)
             onset = time.monotonic()
             await line.say(interruption)
             window_end = onset + len(interruption) / 16000
-            late = [t for t in _loud_since(rtp, onset) if t <= window_end]
+            late = [t for t in line.loud_since(onset) if t <= window_end]
             measured["stopped_after_ms"] = (max(late, default=onset) - onset) * 1000
-            measured["loud_before"] = len(_loud_since(rtp, onset - 1.0)) - len(late)
+            measured["loud_before"] = len(line.loud_since(onset - 1.0)) - len(late)
         finally:
             sender.cancel()
 
@@ -179,14 +142,6 @@ async def test_barge_in_stops_the_reply(
     # 300 ms is the product's promise; the path back (jitter buffer, 20 ms packets) is in it.
     assert measured["stopped_after_ms"] <= 300, measured
     _write_json(Path("bench/barge_in.json"), measured)
-
-
-def _loud_since(rtp: RtpEndpoint, since: float) -> list[float]:
-    return [
-        p.at
-        for p in rtp.packets
-        if p.at > since and p.pcm and dbfs(audioop.rms(p.pcm, 2)) > LOUD_DBFS
-    ]
 
 
 def _write_json(path: Path, data: object) -> None:
