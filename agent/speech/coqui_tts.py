@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from agent.speech.audio import SAMPLE_RATE, resample
-from agent.speech.tts import TtsError, primary_language
+from agent.speech.tts import TtsError, log_synthesis, nothing_to_say, primary_language
 
 log = logging.getLogger(__name__)
 
@@ -104,17 +104,12 @@ class CoquiTts:
 
     async def synthesize(self, text: str, language: str) -> bytes:
         model = self.model_for(language)
-        if not text.strip():
+        if nothing_to_say(text, self.max_chars):
             return b""
-        if len(text) > self.max_chars:
-            raise TtsError(f"text of {len(text)} characters exceeds max_chars={self.max_chars}")
         t0 = time.monotonic()
         async with self._slots:
             pcm = await asyncio.to_thread(self._synthesize_blocking, model, text, language)
-        log.debug(
-            "coqui synthesized",
-            extra={"language": language, "ms": round((time.monotonic() - t0) * 1000), "text": text},
-        )
+        log_synthesis(log, "coqui", language, t0, pcm, text)
         return pcm
 
     def _synthesize_blocking(self, model: str, text: str, language: str) -> bytes:

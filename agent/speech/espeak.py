@@ -19,7 +19,7 @@ import wave
 from collections.abc import Mapping
 
 from agent.speech.audio import SAMPLE_RATE, resample
-from agent.speech.tts import TtsError, primary_language
+from agent.speech.tts import TtsError, log_synthesis, nothing_to_say, primary_language
 
 log = logging.getLogger(__name__)
 
@@ -91,24 +91,14 @@ class EspeakTts:
 
     async def synthesize(self, text: str, language: str) -> bytes:
         voice = self._voice(language)
-        if not text.strip():
+        if nothing_to_say(text, self.max_chars):
             return b""
-        if len(text) > self.max_chars:
-            raise TtsError(f"text of {len(text)} characters exceeds max_chars={self.max_chars}")
         t0 = time.monotonic()
         plain = _PHONEME_BRACKETS.sub(" ", text)
         async with self._slots:
             wav = await self._run(self._argv(voice), plain.encode("utf-8"))
         pcm = _wav_to_slin16(wav)
-        log.debug(
-            "espeak-ng synthesized",
-            extra={
-                "language": language,
-                "ms": round((time.monotonic() - t0) * 1000),
-                "audio_ms": len(pcm) * 1000 // (2 * SAMPLE_RATE),
-                "text": text,
-            },
-        )
+        log_synthesis(log, "espeak-ng", language, t0, pcm, text)
         return pcm
 
     async def _run(self, argv: list[str], stdin: bytes) -> bytes:

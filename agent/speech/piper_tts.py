@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from agent.speech.audio import SAMPLE_RATE, resample
-from agent.speech.tts import TtsError, primary_language
+from agent.speech.tts import TtsError, log_synthesis, nothing_to_say, primary_language
 
 log = logging.getLogger(__name__)
 
@@ -148,22 +148,12 @@ class PiperTts:
 
     async def synthesize(self, text: str, language: str) -> bytes:
         model = self.model_for(language)
-        if not text.strip():
+        if nothing_to_say(text, self.max_chars):
             return b""
-        if len(text) > self.max_chars:
-            raise TtsError(f"text of {len(text)} characters exceeds max_chars={self.max_chars}")
         t0 = time.monotonic()
         async with self._slots:
             pcm = await asyncio.to_thread(self._synthesize_blocking, model, text)
-        log.debug(
-            "piper synthesized",
-            extra={
-                "language": language,
-                "ms": round((time.monotonic() - t0) * 1000),
-                "audio_ms": len(pcm) * 1000 // (2 * SAMPLE_RATE),
-                "text": text,
-            },
-        )
+        log_synthesis(log, "piper", language, t0, pcm, text)
         return pcm
 
     def _synthesize_blocking(self, model: Path, text: str) -> bytes:

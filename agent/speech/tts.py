@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -33,6 +34,31 @@ class HasVoice(Protocol):
     """Engines whose output also depends on a configured voice (part of the cache key)."""
 
     def voice_for(self, language: str) -> str: ...
+
+
+def nothing_to_say(text: str, max_chars: int) -> bool:
+    """The input checks every engine makes: blank text gives no audio (True), text over
+    ``max_chars`` is refused (TtsError), anything else is spoken (False)."""
+    if not text.strip():
+        return True
+    if len(text) > max_chars:
+        raise TtsError(f"text of {len(text)} characters exceeds max_chars={max_chars}")
+    return False
+
+
+def log_synthesis(
+    logger: logging.Logger, engine: str, language: str, t0: float, pcm: bytes, text: str
+) -> None:
+    """One DEBUG line per synthesis (the text is caller-facing data: DEBUG only)."""
+    logger.debug(
+        f"{engine} synthesized",
+        extra={
+            "language": language,
+            "ms": round((time.monotonic() - t0) * 1000),
+            "audio_ms": len(pcm) * 1000 // 32000,  # slin16: 32,000 bytes a second
+            "text": text,
+        },
+    )
 
 
 def primary_language(language: str) -> str:
