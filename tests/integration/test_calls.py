@@ -54,26 +54,18 @@ async def _wait_ended(agent: Agent, n: int = 1, within: float = 10.0) -> list[di
         await asyncio.sleep(0.1)
 
 
-async def _ids(items: list[dict]) -> set[str]:
-    return {str(i["id"]) for i in items}
-
-
-@pytest.fixture(autouse=True)
-async def _before() -> None:
+@pytest.fixture
+async def existing() -> set[str]:
     """Channels and bridges that existed before the test (other runs') are not ours."""
-    _BEFORE.clear()
-    _BEFORE.update(await _ids(await asterisk_channels()) | await _ids(await asterisk_bridges()))
+    return {str(i["id"]) for i in await asterisk_channels() + await asterisk_bridges()}
 
 
-_BEFORE: set[str] = set()
-
-
-async def _nothing_left(within: float = 5.0) -> None:
+async def _nothing_left(existing: set[str], within: float = 5.0) -> None:
     """No channel or bridge created during the test is still there."""
     deadline = time.monotonic() + within
     while True:
-        channels = [c for c in await asterisk_channels() if c["id"] not in _BEFORE]
-        bridges = [b for b in await asterisk_bridges() if b["id"] not in _BEFORE]
+        channels = [c for c in await asterisk_channels() if c["id"] not in existing]
+        bridges = [b for b in await asterisk_bridges() if b["id"] not in existing]
         if not channels and not bridges:
             return
         if time.monotonic() > deadline:
@@ -89,7 +81,9 @@ async def _call_with_office(hold_s: float) -> tuple[object, int]:
     return result, office.calls
 
 
-async def test_call_is_answered_greeted_recorded_and_handed_over(agent: Agent) -> None:
+async def test_call_is_answered_greeted_recorded_and_handed_over(
+    agent: Agent, existing: set[str]
+) -> None:
     result, office_calls = await _call_with_office(hold_s=16)
     assert result.ok, result.error_text
     first = result.first_audio_at(threshold_dbfs=GREETING_DBFS)
@@ -105,10 +99,12 @@ async def test_call_is_answered_greeted_recorded_and_handed_over(agent: Agent) -
     assert call["duration_s"] is not None and float(call["duration_s"]) > 0
     kinds = [e["kind"] for e in events]
     assert {"answered", "media_connected", "greeting_started", "handover"} <= set(kinds)
-    await _nothing_left()
+    await _nothing_left(existing)
 
 
-async def test_same_over_audiosocket(lab: None, pg_database: str, tmp_path: Path) -> None:
+async def test_same_over_audiosocket(
+    lab: None, pg_database: str, tmp_path: Path, existing: set[str]
+) -> None:
     settings = lab_settings(
         pg_database, tmp_path / "spool", RUFBEREIT_MEDIA_TRANSPORT="audiosocket"
     )
@@ -124,15 +120,17 @@ async def test_same_over_audiosocket(lab: None, pg_database: str, tmp_path: Path
         events = await agent.call_log.events(calls[0]["id"])
         media = [e for e in events if e["kind"] == "media_connected"]
         assert media and media[0]["data"]["transport"] == "audiosocket"
-    await _nothing_left()
+    await _nothing_left(existing)
 
 
-async def test_caller_hanging_up_mid_greeting_leaves_nothing_behind(agent: Agent) -> None:
+async def test_caller_hanging_up_mid_greeting_leaves_nothing_behind(
+    agent: Agent, existing: set[str]
+) -> None:
     result = await place_call(ASSISTANT, hold_s=1.5, caller_number=CALLER, timeout=20)
     assert result.ok, result.error_text
     calls = await _wait_ended(agent)
     assert calls[0]["outcome"] == CallOutcome.CALLER_HANGUP.value
-    await _nothing_left()
+    await _nothing_left(existing)
 
 
 class _Broken:
@@ -142,7 +140,7 @@ class _Broken:
 
 
 async def test_agent_failing_mid_call_sends_caller_to_people(
-    lab: None, pg_database: str, tmp_path: Path
+    lab: None, pg_database: str, tmp_path: Path, existing: set[str]
 ) -> None:
     settings = lab_settings(pg_database, tmp_path / "spool")
     async with running_agent(settings, conversation=_Broken()) as agent:
@@ -153,10 +151,12 @@ async def test_agent_failing_mid_call_sends_caller_to_people(
         assert calls[0]["outcome"] == CallOutcome.FALLBACK.value
         kinds = [e["kind"] for e in await agent.call_log.events(calls[0]["id"])]
         assert "error" in kinds
-    await _nothing_left()
+    await _nothing_left(existing)
 
 
-async def test_events_socket_dropped_mid_call_does_not_lose_the_next_call(agent: Agent) -> None:
+async def test_events_socket_dropped_mid_call_does_not_lose_the_next_call(
+    agent: Agent, existing: set[str]
+) -> None:
     first = asyncio.create_task(place_call(ASSISTANT, hold_s=4, caller_number=CALLER, timeout=30))
     await asyncio.sleep(1.5)
     agent.ari.events_socket.abort()  # the TCP connection breaks, as on a network fault
@@ -169,7 +169,7 @@ async def test_events_socket_dropped_mid_call_does_not_lose_the_next_call(agent:
     )
     calls = await _wait_ended(agent, n=2, within=15)
     assert len(calls) == 2
-    await _nothing_left()
+    await _nothing_left(existing)
 
 
 async def test_database_down_calls_still_answered_and_records_kept(
