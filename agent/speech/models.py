@@ -46,6 +46,7 @@ class FileSpec(BaseModel):
     name: str
     size_bytes: int | None = None
     sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    md5: str | None = Field(None, pattern=r"^[0-9a-f]{32}$", description="the publisher's own")
 
 
 class ManifestEntry(BaseModel):
@@ -57,6 +58,7 @@ class ManifestEntry(BaseModel):
     url: str | None = None
     size_bytes: int | None = None
     sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    md5: str | None = Field(None, pattern=r"^[0-9a-f]{32}$", description="the publisher's own")
     files: list[FileSpec] = Field(default_factory=list)
     license: str = ""
 
@@ -64,7 +66,13 @@ class ManifestEntry(BaseModel):
         if self.url:
             name = self.url.rsplit("/", 1)[-1] or f"{self.name}.zip"
             return [
-                FileSpec(url=self.url, name=name, size_bytes=self.size_bytes, sha256=self.sha256)
+                FileSpec(
+                    url=self.url,
+                    name=name,
+                    size_bytes=self.size_bytes,
+                    sha256=self.sha256,
+                    md5=self.md5,
+                )
             ]
         return list(self.files)
 
@@ -160,6 +168,7 @@ def _pull_one(
 
 def _download(spec: FileSpec, dest: Path, progress: TextIO | None, timeout_s: float) -> str:
     digest = hashlib.sha256()
+    md5 = hashlib.md5(usedforsecurity=False)  # the publishers' own checksum, cross-checked
     done = 0
     try:
         with httpx.stream("GET", spec.url, follow_redirects=True, timeout=timeout_s) as resp:
@@ -171,6 +180,7 @@ def _download(spec: FileSpec, dest: Path, progress: TextIO | None, timeout_s: fl
                 for chunk in resp.iter_bytes(1 << 16):
                     f.write(chunk)
                     digest.update(chunk)
+                    md5.update(chunk)
                     done += len(chunk)
                     bar.update(done)
             bar.close(done)
@@ -182,6 +192,8 @@ def _download(spec: FileSpec, dest: Path, progress: TextIO | None, timeout_s: fl
             print(f"{spec.name}: UNVERIFIED, sha256 {got} (pin it in the manifest)", file=progress)
     elif got != spec.sha256:
         raise ModelError(f"{spec.name}: sha256 mismatch: expected {spec.sha256}, got {got}")
+    if spec.md5 is not None and md5.hexdigest() != spec.md5:
+        raise ModelError(f"{spec.name}: md5 mismatch: expected {spec.md5}, got {md5.hexdigest()}")
     return got
 
 

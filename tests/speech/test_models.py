@@ -86,6 +86,8 @@ def test_the_bundled_manifest_lists_the_official_models() -> None:
     for m in manifest.models:
         for f in m.downloads():
             assert f.url.startswith("https://")
+            # every official download is pinned: sha256, the publisher's md5, exact size
+            assert f.sha256 and f.md5 and f.size_bytes, f"{f.name} is not pinned"
 
 
 def test_pull_verifies_unpacks_and_lists(
@@ -118,6 +120,18 @@ def test_a_wrong_checksum_installs_nothing(
     models_dir = tmp_path / "models"
     with pytest.raises(ModelError, match="sha256 mismatch"):
         pull("xx", models_dir, manifest=vosk_entry(f"{base}/m.zip", "0" * 64), progress=None)
+    assert list(models_dir.iterdir()) == []
+
+
+def test_a_wrong_publisher_md5_installs_nothing(
+    server: tuple[str, Path, list[str]], tmp_path: Path
+) -> None:
+    base, root, _ = server
+    sha = make_model_zip(root / "m.zip")
+    entry = vosk_entry(f"{base}/m.zip", sha).models[0].model_copy(update={"md5": "0" * 32})
+    models_dir = tmp_path / "models"
+    with pytest.raises(ModelError, match="md5 mismatch"):
+        pull("xx", models_dir, manifest=Manifest(models=[entry]), progress=None)
     assert list(models_dir.iterdir()) == []
 
 
