@@ -1,5 +1,6 @@
-"""Technicians' escalation SMS/e-mail really go out (real SMTP server, local SMS gateway),
-exactly once per escalation, person, channel and purpose, and a dead sender is retried."""
+"""Escalation SMS/e-mail to technicians (and the caller's SMS) really go out (real SMTP
+server, local SMS gateway), exactly once per escalation, person, channel and purpose,
+and a dead sender is retried."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import uuid
 import pytest
 
 from agent.actions.escalation.delivery import DeliveringNotifier
-from agent.actions.escalation.notify import Notification, RecordingNotifier
+from agent.actions.escalation.notify import Notification, RecordingNotifier, notify_caller
+from agent.actions.escalation.store import EscalationStore
 from agent.actions.notify_mail import MailNotifier
 from agent.actions.notify_sms import SmsNotifier
 from agent.actions.settings import SmsSettings, SmtpSettings
@@ -85,3 +87,34 @@ async def test_a_dead_gateway_is_retried_and_the_record_kept(
     assert len(receiver.received()) == 3  # first try + two retries
     note = _note(escalation_id, "sms", "+4915112345671")
     assert await RecordingNotifier(migrated_db).status(note) == "failed"  # kept, visibly
+
+
+async def test_the_callers_sms_goes_out_once_in_the_callers_language(
+    migrated_db: Database, receiver: Receiver
+) -> None:
+    """Nobody told the caller on the line: the SMS gateway gets their text, once."""
+    sms = SmsSettings.model_validate(
+        {"url": receiver.url + "/sms", "body": '{"to": "{to}", "text": "{text}"}'}
+    )
+    notifier = DeliveringNotifier(RecordingNotifier(migrated_db), {"sms": SmsNotifier(sms)})
+    escalation_id = await _escalation(migrated_db)
+    async with migrated_db.connection() as conn:
+        await conn.execute(
+            "UPDATE escalations SET caller_name = 'Erika Muster',"
+            " caller_number = '0171 2345678', language = 'en' WHERE id = %s",
+            (escalation_id,),
+        )
+    rec = await EscalationStore(migrated_db).get(escalation_id)
+    assert rec is not None
+    assert await notify_caller(notifier, rec, "Thomas Huber", "Müller Sanitär GmbH")
+    assert not await notify_caller(notifier, rec, "Thomas Huber", "Müller Sanitär GmbH")
+    (request,) = receiver.received()
+    sent = json.loads(request.body)
+    assert sent["to"] == "+491712345678"
+    assert sent["text"] == (
+        "Müller Sanitär GmbH: Thomas Huber from our on-call service has taken your emergency "
+        "and will call you back."
+    )
+    [note] = await RecordingNotifier(migrated_db).sent(escalation_id)
+    assert (note.person, note.purpose) == ("Erika Muster", "caller_acknowledged")
+    assert await RecordingNotifier(migrated_db).status(note) == "sent"

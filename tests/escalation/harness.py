@@ -60,12 +60,17 @@ class Harness:
     database_url: str
 
 
-def make_config(policy: Policy = FAST, rota: dict[str, object] | None = None) -> EscalationConfig:
+def make_config(
+    policy: Policy = FAST, rota: dict[str, object] | None = None, *, caller_sms: bool = True
+) -> EscalationConfig:
+    """The lab's settings; ``caller_sms``: as if an SMS gateway were configured (the
+    recording notifier keeps what would be sent)."""
     return EscalationConfig(
         business_name="Test GmbH",
         timezone=ZoneInfo("Europe/Berlin"),
         on_call=OnCall.model_validate(rota or ROTA),
         policy=policy,
+        caller_sms=caller_sms,
     )
 
 
@@ -75,6 +80,8 @@ async def build_service(
     database_url: str,
     policy: Policy = FAST,
     rota: dict[str, object] | None = None,
+    *,
+    caller_sms: bool = True,
 ) -> EscalationService:
     settings = load_settings(env={})
     settings = settings.model_copy(update={"ari": settings.ari.model_copy(update={"app": ari.app})})
@@ -85,7 +92,7 @@ async def build_service(
         caller,
         RecordingNotifier(db),
         EscalationScheduler(database_url),
-        make_config(policy, rota),
+        make_config(policy, rota, caller_sms=caller_sms),
     )
     await service.open(ari)
     return service

@@ -55,6 +55,7 @@ class EscalationRecord:
     closed_at: datetime | None
     joined_calls: int
     dedupe_key: str
+    caller_told_at: datetime | None = None  # the caller heard on the line who took it
 
 
 @dataclass(frozen=True, slots=True)

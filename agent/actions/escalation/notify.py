@@ -13,14 +13,18 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from agent.actions.notifying_calendar import mobile_number
 from agent.storage.database import Database
 
-from .model import Contact
+from .model import Contact, EscalationRecord
+from .texts import caller_acknowledged_sms
 
 log = logging.getLogger(__name__)
 
 Channel = Literal["sms", "email"]
-Purpose = Literal["acknowledged", "exhausted"]
+#: ``acknowledged`` / ``exhausted``: to the technicians; ``caller_acknowledged``: to the
+#: caller who was not told on the line that a technician took the emergency.
+Purpose = Literal["acknowledged", "exhausted", "caller_acknowledged"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +121,22 @@ async def notify_people(
                     "notification failed",
                     extra={"escalation_id": str(escalation_id), "channel": channel},
                 )
+
+
+async def notify_caller(
+    notifier: Notifier, rec: EscalationRecord, person: str, business: str
+) -> bool:
+    """SMS to the escalation's caller that ``person`` took it (their number must be a
+    mobile number, as for appointment notices). True when it was new."""
+    address = mobile_number(rec.caller_number) if rec.caller_number else None
+    if address is None:
+        log.info("caller not notified: no mobile number", extra={"escalation_id": str(rec.id)})
+        return False
+    subject, body = caller_acknowledged_sms(rec.language, business, person)
+    who = rec.caller_name or "Anrufer"
+    n = Notification(rec.id, who, "sms", address, "caller_acknowledged", subject, body)
+    try:
+        return await notifier.send(n)
+    except Exception:
+        log.exception("notification failed", extra={"escalation_id": str(rec.id), "channel": "sms"})
+        return False

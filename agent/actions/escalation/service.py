@@ -3,6 +3,9 @@
 ``start(request)`` stores the escalation (or joins the open one about the same
 emergency) and makes the first call at once; further attempts follow the policy through
 the scheduler; ``resume_unfinished()`` picks up whatever a dead process left behind.
+A call waiting on the escalation passes ``on_finished`` and learns its end (see
+``finish.py``); a caller who was not told on the line gets an SMS once a technician
+took it.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from agent.telephony.ari_client import AriClient, AriError
 from agent.telephony.ari_events import StasisStart
 
 from .caller import APP_ARG, CallResult, TechnicianCaller, channel_id_for
+from .finish import EscalationEnd, FinishListener, Waiting, tell_all
 from .model import Contact, EscalationRecord, NewEscalation
-from .notify import Notifier, Purpose, notify_people
+from .notify import Notifier, Purpose, notify_caller, notify_people
 from .rota import call_order
 from .scheduler import EscalationScheduler
 from .settings import EscalationConfig, Ticket, contact, dedupe_key
@@ -30,7 +34,10 @@ from .texts import call_texts, written_details
 
 log = logging.getLogger(__name__)
 
+#: The older interface: called with the escalation's id and who pressed 1.
 AckListener = Callable[[uuid.UUID, str], Awaitable[None] | None]
+
+__all__ = ["AckListener", "EscalationEnd", "EscalationService", "FinishListener"]
 
 
 class EscalationService:
@@ -52,6 +59,7 @@ class EscalationService:
         self.owner = f"agent-{uuid.uuid4().hex[:12]}"
         self._on_ack = on_acknowledged
         self._listeners: dict[uuid.UUID, list[AckListener]] = {}
+        self._waiting: dict[uuid.UUID, list[Waiting]] = {}
         self._tasks: dict[tuple[uuid.UUID, int], asyncio.Task[None]] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._ari: AriClient | None = None
@@ -88,8 +96,12 @@ class EscalationService:
         call_id: uuid.UUID | None = None,
         request_id: uuid.UUID | None = None,
         on_acknowledged: AckListener | None = None,
+        on_finished: FinishListener | None = None,
     ) -> Ticket:
-        """Start an escalation for ``request`` or join the one already open for it."""
+        """Start an escalation for ``request`` or join the one already open for it.
+
+        ``on_finished`` learns how it ended (at once if the joined one has ended); when
+        it returns True for the call that started it, its caller gets no SMS."""
         now = datetime.now(UTC)
         people = tuple(
             contact(p) for p in call_order(self.config.on_call, now, self.config.timezone)
@@ -114,13 +126,27 @@ class EscalationService:
         log.info("escalation started" if created else "escalation joined", extra=extra)
         if on_acknowledged is not None:
             self._listeners.setdefault(escalation_id, []).append(on_acknowledged)
+        if on_finished is not None:
+            self._waiting.setdefault(escalation_id, []).append(Waiting(on_finished, created))
         if created:
             self._spawn(escalation_id, 0)
         else:
-            rec = await self.store.get(escalation_id)
-            if rec is not None and rec.state is State.ACKNOWLEDGED and on_acknowledged:
-                await _call(on_acknowledged, escalation_id, rec.acknowledged_by or "")
+            await self._tell_if_ended(escalation_id)
         return Ticket(escalation_id, joined=not created)
+
+    async def _tell_if_ended(self, escalation_id: uuid.UUID) -> None:
+        """A joined escalation that has ended already: its listeners hear it at once."""
+        rec = await self.store.get(escalation_id)
+        if rec is None or rec.state not in FINAL:
+            return
+        for listener in self._listeners.pop(escalation_id, []):
+            if rec.state is State.ACKNOWLEDGED:
+                await _call(listener, escalation_id, rec.acknowledged_by or "")
+        acknowledged = rec.state is State.ACKNOWLEDGED
+        end = EscalationEnd(
+            escalation_id, acknowledged, rec.acknowledged_by if acknowledged else None
+        )
+        await tell_all(self._waiting.pop(escalation_id, []), end)
 
     async def resume_unfinished(self) -> None:
         """Close the calls a dead process left running and re-arm every open escalation."""
@@ -136,6 +162,11 @@ class EscalationService:
         for rec in await self.store.acknowledged_without_notice():
             taker = [p for p in rec.people if p.name == rec.acknowledged_by]
             await self._notify(rec, taker, "acknowledged")  # died between the key and the SMS
+        if self.config.caller_sms:
+            for rec in await self.store.acknowledged_caller_not_told():
+                await notify_caller(  # died before the caller heard it or got the SMS
+                    self._notifier, rec, rec.acknowledged_by or "", self.config.business_name
+                )
         for rec in await self.store.recent(open_only=True, limit=1000):
             if rec.state is State.CALLING:
                 continue  # our own call, running
@@ -223,10 +254,7 @@ class EscalationService:
                 acknowledged_by=person.name,
             )
             log.info("escalation acknowledged", extra=extra)
-            await self._notify(rec, [person], "acknowledged")
-            for listener in [self._on_ack, *self._listeners.pop(rec.id, [])]:
-                if listener is not None:
-                    await _call(listener, rec.id, person.name)
+            await self._acknowledged(rec, person)
             return
         step = next_step(attempt_no + 1, len(rec.people), self.config.policy)
         at = None
@@ -250,6 +278,20 @@ class EscalationService:
         elif at is not None:
             self._scheduler.schedule(rec.id, step.attempt_no, at)
 
+    async def _acknowledged(self, rec: EscalationRecord, person: Contact) -> None:
+        """The caller first (they may be waiting on the line), then the technician's
+        SMS / e-mail, then, unless the caller was told, the caller's SMS."""
+        end = EscalationEnd(rec.id, acknowledged=True, person=person.name)
+        told = await tell_all(self._waiting.pop(rec.id, []), end)
+        if told:
+            await self.store.mark_caller_told(rec.id)
+        for listener in [self._on_ack, *self._listeners.pop(rec.id, [])]:
+            if listener is not None:
+                await _call(listener, rec.id, person.name)
+        await self._notify(rec, [person], "acknowledged")
+        if not told and self.config.caller_sms and rec.caller_number:
+            await notify_caller(self._notifier, rec, person.name, self.config.business_name)
+
     async def _exhaust(self, rec: EscalationRecord) -> None:
         """Nobody took it: SMS and e-mail to everybody, then the escalation is closed."""
         await self._notify(rec, list(rec.people), "exhausted")
@@ -258,6 +300,8 @@ class EscalationService:
                 "escalation exhausted: nobody took it", extra={"escalation_id": str(rec.id)}
             )
         self._listeners.pop(rec.id, None)
+        end = EscalationEnd(rec.id, acknowledged=False, person=None)
+        await tell_all(self._waiting.pop(rec.id, []), end)
 
     async def _notify(self, rec: EscalationRecord, people: list[Contact], purpose: Purpose) -> None:
         body = written_details(rec, self.config.timezone)

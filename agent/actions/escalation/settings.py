@@ -21,17 +21,28 @@ class EscalationConfig:
     policy: Policy
     language: str = "de"
     join_window_s: float = 3 * 3600.0  # a later call about it joins a recent escalation
+    #: An SMS gateway is configured: a caller who was not told on the line that the
+    #: technician took it gets an SMS.
+    caller_sms: bool = False
 
     @classmethod
     def from_on_call(
-        cls, business_name: str, timezone: str, on_call: OnCall, language: str = "de"
+        cls,
+        business_name: str,
+        timezone: str,
+        on_call: OnCall,
+        language: str = "de",
+        *,
+        caller_sms: bool = False,
     ) -> EscalationConfig:
         policy = Policy(
             attempts_per_person=on_call.attempts_per_person,
             retry_after_s=float(on_call.retry_after_s),
             ring_timeout_s=on_call.ring_timeout_s,
         )
-        return cls(business_name, ZoneInfo(timezone), on_call, policy, language)
+        return cls(
+            business_name, ZoneInfo(timezone), on_call, policy, language, caller_sms=caller_sms
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Escalations, their attempts and notifications in PostgreSQL (migration 0004).
+"""Escalations, their attempts and notifications in PostgreSQL (migrations 0004, 0006).
 
 Every state change happens in a transaction that first locks the escalation's row
 (``SELECT ... FOR UPDATE``), so two processes (or a retried timer and a resumed one)
@@ -215,6 +215,32 @@ class EscalationStore:
                 " AND closed_at > now() - make_interval(secs => %s) AND NOT EXISTS"
                 " (SELECT 1 FROM escalation_notifications n WHERE n.escalation_id = e.id"
                 " AND n.purpose = 'acknowledged')",
+                (within_s,),
+            )
+            return [record_from_row(r) for r in await cur.fetchall()]
+
+    async def mark_caller_told(self, escalation_id: uuid.UUID) -> None:
+        """The caller heard on the line that the technician took it (no SMS needed)."""
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "UPDATE escalations SET caller_told_at = COALESCE(caller_told_at, now()),"
+                " updated_at = now() WHERE id = %s",
+                (escalation_id,),
+            )
+
+    async def acknowledged_caller_not_told(
+        self, within_s: float = 86400.0
+    ) -> list[EscalationRecord]:
+        """Acknowledged lately, with a caller's number, but the caller was neither told on
+        the line nor sent the SMS (the process died in between)."""
+        async with self.db.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT * FROM escalations e WHERE state = 'acknowledged'"
+                " AND closed_at > now() - make_interval(secs => %s)"
+                " AND caller_told_at IS NULL AND caller_number <> '' AND NOT EXISTS"
+                " (SELECT 1 FROM escalation_notifications n WHERE n.escalation_id = e.id"
+                " AND n.purpose = 'caller_acknowledged')",
                 (within_s,),
             )
             return [record_from_row(r) for r in await cur.fetchall()]

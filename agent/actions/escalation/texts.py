@@ -99,3 +99,22 @@ def written_details(rec: EscalationRecord, tz: ZoneInfo) -> str:
         f"Adresse: {rec.address}\nWas: {rec.description}\nGemeldet: {at}\n"
         f"Vorgang: {rec.id}"
     )
+
+
+_CALLER_SMS = {
+    "de": (
+        "Ihr Notfall ist übernommen",
+        "{business}: {person} vom Notdienst hat Ihren Notfall übernommen und ruft Sie zurück.",
+    ),
+    "en": (
+        "Your emergency has been taken",
+        "{business}: {person} from our on-call service has taken your emergency "
+        "and will call you back.",
+    ),
+}
+
+
+def caller_acknowledged_sms(language: str, business: str, person: str) -> tuple[str, str]:
+    """Subject and text of the caller's SMS: ``person`` took the emergency."""
+    subject, text = _CALLER_SMS["de" if language.startswith("de") else "en"]
+    return subject, text.format(business=business, person=person)

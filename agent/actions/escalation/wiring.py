@@ -32,7 +32,11 @@ def build_escalation_service(
     if business.on_call is None:
         return None
     config = EscalationConfig.from_on_call(
-        business.name, business.timezone, business.on_call, business.language
+        business.name,
+        business.timezone,
+        business.on_call,
+        business.language,
+        caller_sms=settings.sms is not None,
     )
     caller = TechnicianCaller(ari, connector, tts, setup_timeout_s=settings.media.setup_timeout_s)
     return EscalationService(
