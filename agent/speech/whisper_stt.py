@@ -2,6 +2,9 @@
 
 The model is loaded once per process per path; a stream buffers the turn and
 transcribes it at ``finish()`` in a worker thread. ``partial()`` is always "".
+A turn is decoded on a short encoder window (:mod:`agent.speech.whisper_window`,
+about a third of the cost of faster-whisper's 30 s window); long turns and
+suspicious results go through faster-whisper's normal path.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from agent.speech.stt import (
     check_rate,
     run_in_stt_thread,
 )
+from agent.speech.whisper_window import WindowDecoder, window_seconds
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +88,7 @@ def load_whisper_model(path: Path, threads: int = 2) -> Any:
 
 class WhisperRecognizer:
     name = "whisper"
+    streaming = False
 
     def __init__(
         self,
@@ -92,15 +97,20 @@ class WhisperRecognizer:
         language: str | None = None,
         beam_size: int = 1,
         threads: int = 2,
+        window_s: float = 10.0,
     ) -> None:
-        """Loads (or reuses) the model: blocking; use :meth:`open` from async code."""
+        """Loads (or reuses) the model: blocking; use :meth:`open` from async code.
+        ``window_s``: the shortest encoder window (30: faster-whisper's own path only)."""
         self.model_path = Path(model_path)
         self.model_name = whisper_model_name(self.model_path)
         if self.model_name.startswith("whisper-tiny.en") or self.model_path.name.endswith(".en"):
             language = "en"  # an English-only model
         self.language = language
         self.beam_size = beam_size
+        self.window_s = window_s
         self._model = load_whisper_model(self.model_path, threads)
+        self._window = WindowDecoder(self._model, language, beam_size)
+        self.window_fallbacks = 0  # short-window results decoded again the normal way
         # How long the shared model took to load (when this process first needed it).
         self.load_s = _load_s.get((self.model_path.expanduser().resolve(), threads), 0.0)
         # One CTranslate2 model serves one transcription at a time well; more would
@@ -120,7 +130,14 @@ class WhisperRecognizer:
         audio = samples(pcm16k).astype(np.float32) / 32768.0
         if audio.size == 0:
             return "", 0.0
+        window = window_seconds(audio.size / SAMPLE_RATE, self.window_s)
         with self._lock:
+            if window is not None:
+                short = self._window.decode(audio, window)
+                if not short.suspect:
+                    return short.text, short.confidence
+                self.window_fallbacks += 1
+                log.debug("short-window result looked wrong; decoding the whole window")
             segments, _info = self._model.transcribe(
                 audio,
                 language=self.language,
@@ -153,6 +170,12 @@ class WhisperStream:
     def partial(self) -> str:
         return ""
 
+    async def preview(self) -> Transcript:
+        """What the turn says so far (the audio is copied; the stream stays open)."""
+        if self._closed:
+            raise SttError("preview() after finish() or cancel()")
+        return await self._recognise(bytes(self._audio))
+
     async def finish(self) -> Transcript:
         if self._closed:
             raise SttError("finish() called twice")
@@ -160,6 +183,9 @@ class WhisperStream:
         self._audio += self._resampler.process(b"", last=True)
         pcm = bytes(self._audio)
         self._audio.clear()
+        return await self._recognise(pcm)
+
+    async def _recognise(self, pcm: bytes) -> Transcript:
         t0 = time.perf_counter()
         try:
             text, conf = await run_in_stt_thread(self._owner.transcribe, pcm)
