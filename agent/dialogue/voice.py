@@ -2,9 +2,14 @@
 
 Caller audio goes through the turn listener (VAD + recogniser); each finished
 turn, each key pressed and each long silence goes to the dialogue engine; its
-replies are spoken sentence by sentence. When the caller starts talking while
-the assistant speaks (barge-in), the assistant's audio is dropped at once
-(``MediaSession.flush``). Both sides' words are stored with the call as events.
+replies are spoken sentence by sentence. Recognition runs beside the call loop,
+never in it: the caller is heard (and can interrupt) while a turn is being
+recognised. When the caller starts talking while the assistant speaks
+(barge-in), the assistant's audio is dropped at once (``MediaSession.flush``);
+the assistant's own voice coming back on the line does not count as the caller
+(:class:`agent.speech.echo.EchoGate`). Both sides' words are stored with the
+call as events, with the time from the end of the caller's speech to the first
+reply audio (``turn_ms``).
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from agent.dialogue.actions import Action
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.turn import Turn
+from agent.speech.echo import EchoGate
 from agent.speech.sentences import speak_stream
 from agent.speech.settings import SttSettings
 from agent.speech.stt import SpeechRecognizer
@@ -30,6 +37,15 @@ log = logging.getLogger(__name__)
 
 #: Silence after the assistant finished speaking before the engine is told (reprompt).
 SILENCE_S = 7.0
+#: Asterisk sends a frame every 20 ms, silence included; a gap this long means the
+#: media stalled, which is handled like silence.
+MEDIA_STALL_S = 1.0
+
+Act = Callable[[Action, CallInfo], Awaitable[Any]]
+
+
+class _MediaEnded:
+    """The caller's media closed (hang-up)."""
 
 
 class VoiceConversation:
@@ -40,7 +56,7 @@ class VoiceConversation:
         tts: TextToSpeech,
         stt: SttSettings,
         *,
-        act: Callable[[Action, CallInfo], Awaitable[None]] | None = None,
+        act: Act | None = None,
         silence_s: float = SILENCE_S,
     ) -> None:
         """``act`` carries out what the telephony side must do for an action (e.g. an
@@ -57,37 +73,37 @@ class VoiceConversation:
 
 
 class _VoiceCall:
-    """One call's loop; holds what is speaking now and when the caller was last heard."""
+    """One call's loop: an inbox of what happened (caller audio, keys, finished turns),
+    what is speaking now, and when the caller was last heard."""
 
     def __init__(self, conv: VoiceConversation, call: CallContext) -> None:
         self.conv = conv
         self.call = call
         self.engine = conv._new_engine(call.info)
-        self.listener = TurnListener(conv._recognizer, conv._stt)
+        self.echo = EchoGate(erl_db=conv._stt.echo_return_loss_db)
+        self.listener = TurnListener(conv._recognizer, conv._stt, echo=self.echo)
+        self.inbox: asyncio.Queue[object] = asyncio.Queue()
         self.speaking: asyncio.Task[None] | None = None
         self.quiet_since = time.monotonic()
         self.end: Turn | None = None
+        self.speech_ended_at: float | None = None  # wall time the caller's last turn ended
+        self.background: set[asyncio.Task[None]] = set()
 
     async def run(self) -> ConversationResult:
-        await self.say(await self.engine.start())
-        events = self.call.media.events()
+        pumps = [
+            asyncio.create_task(self._pump_media(), name="voice-media"),
+            asyncio.create_task(self._pump_turns(), name="voice-turns"),
+        ]
         try:
+            await self.say(await self.engine.start())
             while self.end is None:
                 try:
-                    # Asterisk sends a frame every 20 ms, silence included; a gap this
-                    # long means the media stalled, which is handled like silence.
-                    event = await asyncio.wait_for(anext(events), 1.0)
+                    item = await asyncio.wait_for(self.inbox.get(), MEDIA_STALL_S)
                 except TimeoutError:
-                    event = None
-                except StopAsyncIteration:
+                    item = None
+                if isinstance(item, _MediaEnded):
                     return ConversationResult(CallOutcome.CALLER_HANGUP)
-                if isinstance(event, AudioFrame):
-                    for heard in await self.listener.feed(event.pcm):
-                        await self.on_heard(heard)
-                elif isinstance(event, DtmfDigit):
-                    await self.interrupt()
-                    await self.call.log_event("caller_key", {"digit": event.digit})
-                    await self.say(await self.engine.on_dtmf(event.digit))
+                await self.handle(item)
                 self.check_speaking()
                 if self.silent_too_long():
                     self.quiet_since = time.monotonic()
@@ -95,12 +111,45 @@ class _VoiceCall:
             if self.speaking is not None:
                 await self.speaking  # let the last words (goodbye, "ich verbinde") be heard
         finally:
+            for pump in pumps:
+                pump.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
             await self.interrupt()
             await self.listener.close()
+            await asyncio.gather(*self.background, return_exceptions=True)
         end = self.end
         if end.end == "handover":
             return ConversationResult(CallOutcome.HANDOVER, summary=end.handover_summary)
         return ConversationResult(CallOutcome.COMPLETED)
+
+    async def _pump_media(self) -> None:
+        """Caller audio goes to the listener at once (barge-in must not wait for the
+        loop); what it hears and the keys go to the inbox."""
+        events: AsyncIterator[object] = self.call.media.events()
+        async for event in events:
+            if isinstance(event, AudioFrame):
+                for heard in self.listener.feed(event.pcm):
+                    self.inbox.put_nowait(heard)
+            elif isinstance(event, DtmfDigit):
+                self.inbox.put_nowait(event)
+        self.inbox.put_nowait(_MediaEnded())
+
+    async def _pump_turns(self) -> None:
+        while True:
+            self.inbox.put_nowait(await self.listener.turns.get())
+
+    async def handle(self, item: object) -> None:
+        if isinstance(item, BargeIn):
+            if self.speaking is not None and not self.speaking.done():
+                await self.interrupt()
+                await self.call.log_event("barge_in", {"ms": _ms(self.call)})
+        elif isinstance(item, UserTurn):
+            await self.on_turn(item)
+        elif isinstance(item, DtmfDigit):
+            await self.interrupt()
+            await self.call.log_event("caller_key", {"digit": item.digit})
+            self.speech_ended_at = time.monotonic()
+            await self.say(await self.engine.on_dtmf(item.digit))
 
     def check_speaking(self) -> None:
         """A voice that died mid-reply must not leave the caller in silence: raise, and
@@ -112,28 +161,29 @@ class _VoiceCall:
                 raise exc
 
     def silent_too_long(self) -> bool:
-        busy = self.listener.in_turn or (self.speaking is not None and not self.speaking.done())
+        busy = self.listener.busy or (self.speaking is not None and not self.speaking.done())
         return not busy and time.monotonic() - self.quiet_since > self.conv._silence_s
 
-    async def on_heard(self, heard: object) -> None:
-        if isinstance(heard, BargeIn):
-            if self.speaking is not None and not self.speaking.done():
-                await self.interrupt()
-                await self.call.log_event("barge_in", {"ms": _ms(self.call)})
-        elif isinstance(heard, UserTurn):
-            self.quiet_since = time.monotonic()
-            text = heard.text.strip()
-            if not text:
-                return  # noise the VAD took for speech
-            await self.call.log_event(
-                "caller_said",
-                {
-                    "text": text,
-                    "model": heard.transcript.model,
-                    "stt_ms": round(heard.latency_s * 1000),
-                },
-            )
-            await self.say(await self.engine.on_text(text))
+    async def on_turn(self, heard: UserTurn) -> None:
+        self.quiet_since = time.monotonic()
+        if heard.error is not None:
+            raise heard.error  # a dead recogniser: the call controller hands over
+        text = heard.text.strip()
+        if not text:
+            return  # noise the VAD took for speech
+        # the caller stopped speaking silence_ms before the end of turn was decided
+        self.speech_ended_at = time.monotonic() - heard.latency_s - heard.silence_ms / 1000
+        await self.call.log_event(
+            "caller_said",
+            {
+                "text": text,
+                "model": heard.transcript.model,
+                "stt_ms": round(heard.latency_s * 1000),
+                "end_of_turn_ms": heard.silence_ms,
+                "early": heard.early,
+            },
+        )
+        await self.say(await self.engine.on_text(text))
 
     async def say(self, turn: Turn) -> None:
         """Speak the turn's replies (in the background, so the caller can interrupt)."""
@@ -148,13 +198,26 @@ class _VoiceCall:
             return
         text = " ".join(turn.replies)
         await self.call.log_event("assistant_said", {"text": text, "ms": _ms(self.call)})
-        self.speaking = asyncio.create_task(self._speak(text))
+        self.speaking = asyncio.create_task(self._speak(text, self.speech_ended_at))
+        self.speech_ended_at = None
 
-    async def _speak(self, text: str) -> None:
+    async def _speak(self, text: str, heard_at: float | None) -> None:
         language = self.call.info.language
+        first = True
         async for pcm in speak_stream(self.conv._tts, text, language):
+            self.echo.played(pcm)
+            if first and heard_at is not None:
+                self._record_turn_latency(round((time.monotonic() - heard_at) * 1000))
+            first = False
             await self.call.media.play(pcm)
         self.quiet_since = time.monotonic()
+
+    def _record_turn_latency(self, turn_ms: int) -> None:
+        """Stored with the call without holding up the audio."""
+        log.info("reply started", extra={"turn_ms": turn_ms})
+        task = asyncio.create_task(self.call.log_event("reply_audio", {"turn_ms": turn_ms}))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     async def interrupt(self) -> None:
         task, self.speaking = self.speaking, None
@@ -163,6 +226,7 @@ class _VoiceCall:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await self.call.media.flush()
+            self.echo.stopped()
 
 
 def _ms(call: CallContext) -> int:

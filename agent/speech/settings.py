@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DEFAULT_MODELS_DIR = Path("/var/lib/rufbereit/models")
 
@@ -27,9 +27,45 @@ class SttSettings(BaseModel):
     )
     whisper_beam_size: int = Field(1, ge=1, le=10)
     whisper_threads: int = Field(2, ge=1, le=64)
+    whisper_window_s: float = Field(
+        10.0,
+        ge=10,
+        le=30,
+        description="shortest encoder window for a turn (30: faster-whisper's own 30 s path)",
+    )
     vad_aggressiveness: int = Field(2, ge=0, le=3, description="webrtcvad mode 0..3")
     speech_start_ms: int = Field(80, ge=20, le=1000, description="speech needed to start")
-    end_of_turn_ms: int = Field(400, ge=100, le=3000, description="silence that ends a turn")
+    end_of_turn_ms: int = Field(
+        300, ge=100, le=3000, description="silence that ends a turn whose words sound finished"
+    )
+    end_of_turn_max_ms: int = Field(
+        1000,
+        ge=100,
+        le=5000,
+        description="silence that ends a turn whose words sound unfinished ('am ... äh')",
+    )
+    speculate_ms: int = Field(
+        150,
+        ge=0,
+        le=3000,
+        description="silence after which Whisper starts on the words so far (0: off)",
+    )
+    echo_return_loss_db: float = Field(
+        15.0,
+        ge=0,
+        le=60,
+        description="while the assistant speaks, caller audio this much quieter than it "
+        "is taken for its echo and cannot barge in (smaller: stricter)",
+    )
     pre_roll_ms: int = Field(300, ge=0, le=2000, description="audio kept before speech start")
     max_turn_s: float = Field(30.0, gt=0, le=300, description="a longer turn is cut here")
     models_dir: Path = DEFAULT_MODELS_DIR
+
+    @model_validator(mode="after")
+    def _turn_ends_in_order(self) -> SttSettings:
+        if self.end_of_turn_max_ms < self.end_of_turn_ms:
+            raise ValueError(
+                f"end_of_turn_max_ms ({self.end_of_turn_max_ms}) must not be shorter than "
+                f"end_of_turn_ms ({self.end_of_turn_ms})"
+            )
+        return self

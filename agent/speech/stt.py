@@ -5,7 +5,10 @@ calls) and opens one :class:`RecognitionStream` per caller turn. A stream takes
 slin16 audio with :meth:`~RecognitionStream.accept` (never blocks the event loop),
 offers the words so far with :meth:`~RecognitionStream.partial`, and returns the
 :class:`Transcript` from :meth:`~RecognitionStream.finish` as soon as our VAD says
-the turn ended.
+the turn ended. A backend that does not stream (``streaming = False``: Whisper)
+recognises the audio so far on request (:meth:`~RecognitionStream.preview`), so
+the turn listener can start while the caller is still silent and have the words
+ready when the silence turns out to be the end of the turn.
 """
 
 from __future__ import annotations
@@ -64,6 +67,10 @@ class RecognitionStream(Protocol):
         """The words recognised so far ("" when the backend does not stream)."""
         ...
 
+    async def preview(self) -> Transcript:
+        """The audio accepted so far, recognised; the stream stays open."""
+        ...
+
     async def finish(self) -> Transcript:
         """Force the final result now (our VAD saw the end of the turn)."""
         ...
@@ -77,6 +84,7 @@ class RecognitionStream(Protocol):
 class SpeechRecognizer(Protocol):
     name: str  # backend
     model_name: str
+    streaming: bool  # partials while the caller speaks; finish() costs only the last frames
 
     def stream(self, sample_rate: int = SAMPLE_RATE) -> RecognitionStream:
         """A new stream for one turn; audio at ``sample_rate`` (8000 or 16000) is
@@ -168,6 +176,7 @@ async def open_recognizer(
             language=lang,
             beam_size=settings.whisper_beam_size,
             threads=settings.whisper_threads,
+            window_s=settings.whisper_window_s,
         )
     raise SttError(f"unknown recogniser backend {backend!r}", hint="use vosk or whisper")
 

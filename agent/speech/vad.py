@@ -11,12 +11,19 @@ starts a turn, and noise that starts later ends its turn once the window has
 filled with it.
 A frame the classifier cannot
 take counts as non-speech: the detector never raises on bad audio.
+
+``gate`` (optional) gets each loud frame's level and may veto it: the turn
+listener uses it to ignore the assistant's own voice coming back
+(:class:`agent.speech.echo.EchoGate`). A listener that decides the end of a turn
+itself (the adaptive end of turn) calls :meth:`end_turn`; ``end_of_turn_ms`` is
+then the longest silence a turn can have.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.speech.audio import SAMPLE_WIDTH, dbfs
@@ -83,6 +90,7 @@ class VoiceActivityDetector:
         self._levels: deque[float] = deque(maxlen=max(1, floor_window_ms // FRAME_MS))
         self._vad = _webrtcvad(aggressiveness)
         self._pending = bytearray()
+        self.gate: Callable[[float], bool] | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -105,6 +113,19 @@ class VoiceActivityDetector:
     def position_s(self) -> float:
         return self._frames * FRAME_MS / 1000
 
+    @property
+    def silence_ms(self) -> int:
+        """Non-speech since the last speech frame of the current turn (0 outside one)."""
+        return self._silence_run * FRAME_MS if self._in_speech else 0
+
+    def end_turn(self) -> SpeechEnded | None:
+        """End the current turn now (the caller decided it is over)."""
+        if not self._in_speech:
+            return None
+        self._in_speech = False
+        end = self._t(self._last_speech_frame + 1)
+        return SpeechEnded(at_s=end, duration_s=end - self._t(self._started_frame))
+
     def process(self, pcm: bytes) -> list[VadEvent]:
         """Classify whatever complete 20 ms frames ``pcm`` completes; return the events."""
         self._pending += pcm
@@ -125,6 +146,8 @@ class VoiceActivityDetector:
         self._levels.append(level)
         floor = min(self._levels)  # minimum statistics: speech has gaps, noise has none
         loud = level >= self.min_dbfs and level >= floor + self.margin_db
+        if loud and self.gate is not None and not self.gate(level):
+            return False
         return loud and self._is_speech(frame)
 
     def _is_speech(self, frame: bytes) -> bool:
@@ -151,9 +174,7 @@ class VoiceActivityDetector:
             self._started_frame = index - self._speech_run + 1
             return SpeechStarted(at_s=self._t(self._started_frame))
         if self._in_speech and self._silence_run >= self.end_frames:
-            self._in_speech = False
-            end = self._t(self._last_speech_frame + 1)
-            return SpeechEnded(at_s=end, duration_s=end - self._t(self._started_frame))
+            return self.end_turn()
         return None
 
     @staticmethod

@@ -82,6 +82,7 @@ def load_vosk_model(path: Path) -> Any:
 
 class VoskRecognizer:
     name = "vosk"
+    streaming = True
 
     def __init__(self, model_path: Path) -> None:
         """Loads (or reuses) the model: blocking; use :meth:`open` from async code."""
@@ -128,6 +129,20 @@ class VoskStream:
 
     def partial(self) -> str:
         return self._partial
+
+    async def preview(self) -> Transcript:
+        """The partial result: Vosk keeps it current as audio arrives."""
+        return self._transcript(self._partial, 0.0)
+
+    def _transcript(self, text: str, confidence: float) -> Transcript:
+        return Transcript(
+            text=text,
+            confidence=round(confidence, 3),
+            duration_s=self._audio_bytes / (2 * SAMPLE_RATE),
+            model=self._owner.model_name,
+            backend="vosk",
+            processing_s=self._busy_s,
+        )
 
     async def _drain(self) -> None:
         while self._pending:
@@ -186,14 +201,7 @@ class VoskStream:
             raise SttError(f"Vosk failed: {exc}") from exc
         text = " ".join(self._segments).strip()
         conf = sum(self._confs) / len(self._confs) if self._confs else 0.0
-        t = Transcript(
-            text=text,
-            confidence=round(conf, 3),
-            duration_s=self._audio_bytes / (2 * SAMPLE_RATE),
-            model=self._owner.model_name,
-            backend="vosk",
-            processing_s=self._busy_s,
-        )
+        t = self._transcript(text, conf)
         log.debug("vosk transcript", extra={"text": text, "rtf": round(t.rtf, 3)})
         return t
 
