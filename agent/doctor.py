@@ -254,9 +254,7 @@ async def _check_voice(settings: Settings) -> Check:
             f"{settings.tts.engine}: {exc}",
             "see the TTS engine's install hint",
         )
-    return Check(
-        "voice", True, f"{settings.tts.engine} speaks ({len(pcm) // 32} ms for 'Test')"
-    )
+    return Check("voice", True, f"{settings.tts.engine} speaks ({len(pcm) // 32} ms for 'Test')")
 
 
 def print_report(checks: list[Check]) -> None:

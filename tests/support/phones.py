@@ -124,39 +124,6 @@ def _without_noise(text: str) -> str:
     return "\n".join(keep)[-6000:]
 
 
-def _sipp() -> str:
-    path = shutil.which("sipp")
-    if path is None:
-        raise RuntimeError("sipp is not installed (apt-get install sip-tester)")
-    return path
-
-
-def _read(path: Path, limit: int = 6000) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except FileNotFoundError:
-        return ""
-    return text[-limit:]
-
-
-def _sipp_errors(path: Path) -> str:
-    """sipp's error log without the expected noise (the scenarios' timed jumps)."""
-    try:
-        text = path.read_text(errors="replace")
-    except FileNotFoundError:
-        return ""
-    # entries start with a timestamp; sipp does not always end them with a newline
-    entries = re.split(r"(?=\d{4}-\d\d-\d\d\t\d\d:\d\d:\d\d\.\d+\t)", text)
-    keep = [
-        e.strip()
-        for e in entries
-        if e.strip()
-        and "jumping to label" not in e
-        and not e.startswith("The following events occurred")
-    ]
-    return "\n".join(keep)[-6000:]
-
-
 # ---------------------------------------------------------------------------- RTP
 
 
