@@ -4,7 +4,9 @@
 ("z. B.", "Dr.", "Nr.", "e.g."), inside ordinal dates ("am 24. November", "24. 11.") or
 times ("10.30 Uhr"). :func:`speak_stream` synthesises one sentence at a time and starts
 the next synthesis as soon as the previous one is handed out (while it plays), so the
-time to first audio is that of the first sentence only.
+time to first audio is that of the first sentence only; a long first sentence is cut
+after its first clause ("Gerne, | ich habe einen Termin für Sie gefunden."), so the
+time to first audio is that of a few words.
 """
 
 from __future__ import annotations
@@ -86,6 +88,17 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+def split_first_clause(sentence: str, min_chars: int = 40, min_rest_words: int = 3) -> list[str]:
+    """``sentence`` cut after its first comma when it is long enough to be worth it
+    (the rest is synthesised while the first clause plays)."""
+    if len(sentence) < min_chars:
+        return [sentence]
+    cut = sentence.find(", ")
+    if cut <= 0 or len(sentence[cut + 2 :].split()) < min_rest_words:
+        return [sentence]
+    return [sentence[: cut + 1], sentence[cut + 2 :]]
+
+
 async def speak_stream(
     tts: TextToSpeech, text: str, language: str, *, normalize: bool = True
 ) -> AsyncIterator[bytes]:
@@ -100,6 +113,7 @@ async def speak_stream(
         sentences = [spoken_form(s, language) for s in sentences]
     if not sentences:
         return
+    sentences[:1] = split_first_clause(sentences[0])
     t0 = time.monotonic()
     first = asyncio.create_task(tts.synthesize(sentences[0], language))
     pending: asyncio.Task[bytes] | None = first

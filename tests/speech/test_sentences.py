@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from agent.speech.sentences import speak_stream, split_sentences
+from agent.speech.sentences import speak_stream, split_first_clause, split_sentences
 from agent.speech.tts import TtsError
 
 
@@ -96,6 +96,25 @@ async def test_an_engine_error_reaches_the_caller() -> None:
         async for pcm in speak_stream(tts, "Gut. Das ist kaputt. Drei.", "de"):
             got.append(pcm)
     assert got == [b"Gut."]
+
+
+async def test_a_long_first_sentence_starts_with_its_first_clause() -> None:
+    tts = SlowTts(0)
+    text = "Gerne, ich habe einen Termin für Sie gefunden. Passt Ihnen das, oder nicht?"
+    out = [c async for c in speak_stream(tts, text, "de", normalize=False)]
+    assert out == [b"Gerne,", b"ich habe einen Termin f\xc3\xbcr Sie gefunden.",
+                   b"Passt Ihnen das, oder nicht?"]  # fmt: skip
+
+
+def test_only_long_sentences_with_enough_after_the_comma_are_cut() -> None:
+    assert split_first_clause("Ja, gerne.") == ["Ja, gerne."]
+    assert split_first_clause("Wir haben heute bis siebzehn Uhr geöffnet, danke.") == [
+        "Wir haben heute bis siebzehn Uhr geöffnet, danke."
+    ]
+    assert split_first_clause("Sure, I have found an appointment for you on Tuesday.") == [
+        "Sure,",
+        "I have found an appointment for you on Tuesday.",
+    ]
 
 
 async def test_empty_text_yields_nothing() -> None:
