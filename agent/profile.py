@@ -158,6 +158,13 @@ class OnCall(Strict):
     attempts_per_person: int = Field(2, ge=1, le=5)
     retry_after_s: int = Field(120, ge=10, le=3600)
     ring_timeout_s: int = Field(30, ge=5, le=120)
+    caller_hold_s: int = Field(
+        90,
+        ge=0,
+        le=600,
+        description="how long an emergency caller is kept on the line until a technician "
+        "has taken it (then told who); 0: told they will be called back, and the call ends",
+    )
 
     @model_validator(mode="after")
     def _names_exist(self) -> OnCall:

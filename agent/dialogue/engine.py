@@ -11,6 +11,11 @@ Rules, in the order they apply to each utterance:
    weitermachen?");
 4. otherwise the current flow gets it (slot answers, confirmations, corrections);
 5. two failed understandings in a row hand over.
+
+After a real emergency after hours the caller may be kept on the line while the
+technician is called (``Turn.hold_for_technician``): then every utterance, key and
+silence gets a short reassurance, a goodbye ends the call, and ``on_escalation_end``
+tells the caller who took it (or that we keep trying) and ends it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from .context import FlowContext
 from .cues import changes_topic, is_goodbye, is_question, is_upset
 from .flows import EmergencyFlow, Flow, HandoverFlow, detect_emergency, flow_for
 from .flows.base import Step
+from .flows.emergency import hold_bye, hold_end, hold_wait
 from .flows.faq_match import answers
 from .prompts import register
 from .state import DialogueState
@@ -77,6 +83,11 @@ class DialogueEngine:
     def ended(self) -> End | None:
         return self.state.ended
 
+    @property
+    def holding(self) -> bool:
+        """The caller waits on the line for the technician (see ``on_escalation_end``)."""
+        return self.state.hold is not None
+
     # -- events -------------------------------------------------------------------------
 
     async def start(self) -> Turn:
@@ -94,6 +105,8 @@ class DialogueEngine:
         self.state.silence = 0
         self.state.history.append(("caller", text.strip()))
         u = await understand(self.nlu, self.ctx, text, self.threshold)
+        if self.state.hold is not None:
+            return self._finish(self._while_holding(u))
         return self._finish(await self._guarded(u))
 
     async def on_dtmf(self, digit: str) -> Turn:
@@ -101,6 +114,8 @@ class DialogueEngine:
             return Turn(end=self.state.ended)
         self.state.silence = 0
         self.state.history.append(("caller", f"[DTMF {digit}]"))
+        if self.state.hold is not None:
+            return self._finish(self._while_holding(None))
         flow = self.state.flow
         waiting = flow.awaiting_yes_no() if flow else self.state.mode != "open"
         if waiting and digit in ("1", "2"):
@@ -113,12 +128,37 @@ class DialogueEngine:
     async def on_silence(self) -> Turn:
         if self.state.ended:
             return Turn(end=self.state.ended)
+        if self.state.hold is not None:
+            return self._finish(self._while_holding(None))
         self.state.silence += 1
         if self.state.silence == 1:
             return self._finish(([self.ctx.say("still_there"), *self._question()], None))
         if self.state.flow is not None and self.ctx.is_open() and not self.state.handed_over:
             return self._finish(await self._handover("silence", None))
         return self._finish(([self.ctx.say("silence_end")], "hangup"))
+
+    async def on_escalation_end(self, acknowledged: bool, person: str | None) -> Turn:
+        """The technician took the emergency (``person`` pressed 1), or not (nobody took
+        it, or the caller waited ``caller_hold_s``): tell the caller and end the call.
+        An empty turn when the caller is not waiting."""
+        hold = self.state.hold
+        if hold is None or self.state.ended:
+            return Turn()
+        self.state.hold = None
+        log.info(
+            "escalation end told to the caller",
+            extra={"call_id": self.ctx.call_id, "acknowledged": acknowledged},
+        )
+        return self._finish(([hold_end(self.ctx, hold, acknowledged, person)], "hangup"))
+
+    def _while_holding(self, u: Utterance | None) -> Reply:
+        """Waiting for the technician: reassure; never hand over; a goodbye ends politely."""
+        hold = self.state.hold
+        assert hold is not None
+        if u is not None and (u.intent == "goodbye" or is_goodbye(u.norm)):
+            self.state.hold = None
+            return [hold_bye(self.ctx, hold)], "hangup"
+        return [hold_wait(self.ctx, hold)], None
 
     # -- deciding -----------------------------------------------------------------------
 
@@ -218,6 +258,10 @@ class DialogueEngine:
             hint = [ctx.say("yes_no_hint")] if flow.awaiting_yes_no() else []
             return [ctx.say("sorry"), *hint, *replies], None
         state.no_match = 0
+        if isinstance(flow, EmergencyFlow) and flow.hold is not None:
+            state.flow, state.hold = None, flow.hold  # wait for the technician
+            state.suspended.clear()
+            return replies, None
         if step.end is not None:
             state.flow = None
             return replies, step.end
@@ -279,4 +323,5 @@ class DialogueEngine:
             self.state.ended = end
         self.state.last_replies = replies
         self.state.history += [("assistant", r) for r in replies]
-        return Turn(replies, actions, end, summary)
+        holding = self.state.hold is not None and end is None
+        return Turn(replies, actions, end, summary, hold_for_technician=holding)

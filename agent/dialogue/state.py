@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .flows import Flow
+from .flows.emergency import TechnicianHold
 from .turn import End
 
 #: What the engine itself waits for when no flow is running.
@@ -22,6 +23,8 @@ class DialogueState:
     silence: int = 0  # silences in a row
     handed_over: bool = False
     ended: End | None = None
+    #: The caller waits on the line for the on-call technician (emergency after hours).
+    hold: TechnicianHold | None = None
     last_replies: list[str] = field(default_factory=list)
     #: (who, text) of the whole call, for the handover summary.
     history: list[tuple[str, str]] = field(default_factory=list)

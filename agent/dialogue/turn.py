@@ -13,12 +13,18 @@ End = Literal["hangup", "handover"]
 @dataclass(slots=True)
 class Turn:
     """``replies`` are spoken in order; then, if ``end`` is set, the call ends
-    ("hangup") or is transferred ("handover", with ``handover_summary`` for the person)."""
+    ("hangup") or is transferred ("handover", with ``handover_summary`` for the person).
+
+    ``hold_for_technician``: the caller waits on the line for the on-call technician to
+    take the emergency (set on every turn while waiting). The call loop then tells the
+    engine the outcome with ``on_escalation_end`` (acknowledged=False once
+    ``business.on_call.caller_hold_s`` has passed)."""
 
     replies: list[str] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     end: End | None = None
     handover_summary: str | None = None
+    hold_for_technician: bool = False
 
     @property
     def text(self) -> str:

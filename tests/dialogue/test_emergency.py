@@ -32,8 +32,11 @@ async def test_gas_after_hours_advice_then_escalation(profile: BusinessProfile) 
         "Adresse Hauptstraße 5 in München, Rückruf unter 0 1 7 1, 9 8 7, 6 5 4 3. Stimmt das?"
     ]
     t = await c.say("ja")
-    assert t.end == "hangup"
-    assert "Der Techniker vom Notdienst wird jetzt angerufen" in t.replies[0]
+    assert t.end is None and t.hold_for_technician  # the caller waits for the technician
+    assert t.replies == [
+        "Ich rufe jetzt unseren Techniker vom Notdienst an. Bitte bleiben Sie kurz am Apparat, "
+        "ich sage Ihnen Bescheid, sobald er Ihren Einsatz übernommen hat."
+    ]
     [esc] = t.actions
     assert isinstance(esc, StartEscalation)
     assert (esc.kind, esc.caller_number, esc.address) == (
@@ -61,7 +64,7 @@ async def test_burst_pipe_interrupts_a_booking_and_corrects_the_number(
     t = await c.key("1")
     [esc] = c.actions_of(StartEscalation)
     assert isinstance(esc, StartEscalation) and esc.caller_number == "0172 7654321"
-    assert esc.kind == "wasserrohrbruch" and t.end == "hangup"
+    assert esc.kind == "wasserrohrbruch" and t.hold_for_technician and t.end is None
 
 
 async def test_real_emergency_in_office_hours_goes_to_the_office(profile: BusinessProfile) -> None:

@@ -1,8 +1,15 @@
 """Emergencies: a real one (gas, burst pipe, heating out in frost) gets safety advice, a
 fast address and call-back number, and goes to the on-call rota; an urgent-but-not-
-emergency one (dripping tap, blocked drain) is taken for the next working day."""
+emergency one (dripping tap, blocked drain) is taken for the next working day.
+
+After hours the caller is kept on the line (``on_call.caller_hold_s``) while the
+technician is called: the flow ends with a :class:`TechnicianHold`, which the engine
+keeps until the escalation's end is known (``hold_*`` below say what the caller hears).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from agent.profile import BusinessProfile, EmergencyKind
 
@@ -46,6 +53,90 @@ register(
                         "Someone from our team will get in touch {due}."),
     }
 )  # fmt: skip
+# Holding the caller while the technician is called (on_call.caller_hold_s > 0).
+register(
+    {
+        "em_hold": (
+            "Ich rufe jetzt unseren Techniker vom Notdienst an. Bitte bleiben Sie kurz am "
+            "Apparat, ich sage Ihnen Bescheid, sobald er Ihren Einsatz übernommen hat.",
+            "I am calling our on-call technician now. Please stay on the line for a moment; "
+            "I will let you know as soon as they have taken your job.",
+        ),
+        "em_hold_wait_0": (
+            "Ich warte noch auf die Bestätigung des Technikers. Bitte bleiben Sie dran.",
+            "I am still waiting for the technician to confirm. Please stay on the line.",
+        ),
+        "em_hold_wait_1": (
+            "Der Techniker wird gerade angerufen. Einen Moment noch, bitte.",
+            "The technician is being called right now. Just a moment longer, please.",
+        ),
+        "em_hold_wait_2": (
+            "Ich bin noch da und warte auf den Techniker. Wenn Sie nicht warten möchten, "
+            "legen Sie einfach auf, er ruft Sie zurück.",
+            "I am still here, waiting for the technician. If you would rather not wait, "
+            "just hang up; they will call you back.",
+        ),
+        "em_on_phone": (" unter {phone}", " on {phone}"),
+        "em_hold_bye": (
+            "Gut. Der Techniker ruft Sie{on_phone} zurück. Auf Wiederhören!",
+            "All right. The technician will call you back{on_phone}. Goodbye!",
+        ),
+        "em_hold_taken": (
+            "Gute Nachricht: {person} vom Notdienst hat Ihren Einsatz übernommen und ruft Sie "
+            "gleich{on_phone} zurück. Auf Wiederhören!",
+            "Good news: {person} from our on-call service has taken your job and will call "
+            "you back shortly{on_phone}. Goodbye!",
+        ),
+        "em_hold_taken_anon": (
+            "Gute Nachricht: Unser Notdienst hat Ihren Einsatz übernommen und ruft Sie "
+            "gleich{on_phone} zurück. Auf Wiederhören!",
+            "Good news: our on-call service has taken your job and will call you back "
+            "shortly{on_phone}. Goodbye!",
+        ),
+        "em_hold_not_reached": (
+            "Ich habe den Techniker noch nicht erreicht. Wir versuchen es weiter, und Sie "
+            "werden{on_phone} zurückgerufen. Wenn Gefahr besteht, rufen Sie bitte die 112. "
+            "Auf Wiederhören!",
+            "I have not reached the technician yet. We will keep trying, and you will be "
+            "called back{on_phone}. If there is any danger, please call 112. Goodbye!",
+        ),
+    }
+)
+HOLD_WAITS = 3  # em_hold_wait_0 .. _2, said in turn
+
+
+@dataclass
+class TechnicianHold:
+    """The caller waits on the line for the technician to take the emergency."""
+
+    phone: str  # the call-back number the technician got ("" if none)
+    waits: int = 0  # reassurances said so far
+
+
+def _on_phone(ctx: FlowContext, hold: TechnicianHold) -> str:
+    return ctx.say("em_on_phone", phone=say_phone(hold.phone)) if hold.phone else ""
+
+
+def hold_wait(ctx: FlowContext, hold: TechnicianHold) -> str:
+    """A short reassurance while waiting (a different one each time)."""
+    text = ctx.say(f"em_hold_wait_{hold.waits % HOLD_WAITS}")
+    hold.waits += 1
+    return text
+
+
+def hold_bye(ctx: FlowContext, hold: TechnicianHold) -> str:
+    """The caller leaves before the technician took it."""
+    return ctx.say("em_hold_bye", on_phone=_on_phone(ctx, hold))
+
+
+def hold_end(ctx: FlowContext, hold: TechnicianHold, acknowledged: bool, person: str | None) -> str:
+    """What the caller hears when the escalation ended (or the hold timed out)."""
+    on_phone = _on_phone(ctx, hold)
+    if not acknowledged:
+        return ctx.say("em_hold_not_reached", on_phone=on_phone)
+    if person:
+        return ctx.say("em_hold_taken", person=person, on_phone=on_phone)
+    return ctx.say("em_hold_taken_anon", on_phone=on_phone)
 
 
 def detect_emergency(profile: BusinessProfile, norm: str) -> EmergencyKind | None:
@@ -73,6 +164,8 @@ class EmergencyFlow(SlotFlow):
         self.real: bool | None = None
         self.stage = "classify"  # classify: what | is_real | confirm_kind; then slots
         self.description: list[str] = []
+        #: Set by commit when the caller is to wait on the line for the technician.
+        self.hold: TechnicianHold | None = None
 
     def _label(self, business: bool = False) -> str:
         lang = self.ctx.profile.language if business else self.ctx.language
@@ -177,6 +270,9 @@ class EmergencyFlow(SlotFlow):
             await ctx.perform(TakeMessage(name, v["phone"], f"{self.summary()}", "emergency"))
             return Step([ctx.say("em_no_oncall")], done=True)
         await ctx.perform(StartEscalation(kind, name, v["phone"], v["address"], what, ctx.now()))
+        if ctx.profile.on_call.caller_hold_s > 0:
+            self.hold = TechnicianHold(v["phone"])
+            return Step([ctx.say("em_hold")], done=True)
         return Step([ctx.say("em_escalated", phone=say_phone(v["phone"]))], done=True,
                     end="hangup")  # fmt: skip
 
