@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PYTEST ?= $(PYTHON) -m pytest
 
-.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench
+.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench models
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -43,6 +43,9 @@ bench: setup lab-up ## benchmarks (not part of make test): writes bench/results.
 		tests/integration/test_voice_call.py
 	$(PYTEST) -q -m slow tests/integration/test_calls.py
 	$(PYTHON) -m bench.run
+
+models: ## on a customer machine (internet): the German speech models, sha256-pinned, to stt.models_dir
+	$(PYTHON) -m agent models pull de $(MODEL_ARGS)
 
 unit: ## quick tests, no lab needed (seconds)
 	$(PYTEST) -m "not integration and not postgres" -q
