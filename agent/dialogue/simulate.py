@@ -3,8 +3,10 @@
 Type what the caller says and see what the assistant says and does; or replay a script
 (``--file`` or stdin) and get the transcript and the resulting records, as JSON with
 ``--json``. Script lines: plain text is speech; ``DTMF 1`` a key; ``...`` or
-``<silence>`` a silence; ``#`` starts a comment. Nothing is written to the database:
-the calendar and records live in memory for the one simulated call.
+``<silence>`` a silence; ``#`` starts a comment. While an emergency caller waits for
+the on-call technician, ``/ack Thomas Huber`` has the technician take it (press 1) and
+``/noack`` has nobody take it in time. Nothing is written to the database: the calendar
+and records live in memory for the one simulated call.
 
     rufbereit simulate --now 2026-11-23T22:00 --file gas.txt --json
     python -m agent.dialogue.simulate --backend embedded
@@ -33,7 +35,8 @@ from .actions import action_json
 from .engine import DialogueEngine
 from .turn import Turn
 
-Event = tuple[str, str]  # ("text", words) | ("dtmf", digit) | ("silence", "")
+#: ("text", words) | ("dtmf", digit) | ("silence", "") | ("ack", who) | ("noack", "")
+Event = tuple[str, str]
 
 
 class SimulateError(Exception):
@@ -72,6 +75,8 @@ def parse_line(line: str) -> Event | None:
     parts = text.split()
     if parts[0].upper() == "DTMF" and len(parts) == 2 and len(parts[1]) == 1:
         return ("dtmf", parts[1])
+    if parts[0] in ("/ack", "/noack"):
+        return (parts[0][1:], " ".join(parts[1:]))
     return ("text", text)
 
 
@@ -136,11 +141,18 @@ class Transcript:
         self.actions: list[dict[str, Any]] = []
         self.end: str | None = None
         self.summary: str | None = None
+        self.held = False
 
     def caller(self, text: str) -> None:
         self.lines.append({"who": "caller", "text": text})
         if self.live:
             print(f"caller:    {text}", file=self.out)
+
+    def escalation(self, acknowledged: bool, person: str) -> None:
+        text = f"taken by {person or 'a technician'}" if acknowledged else "nobody took it"
+        self.lines.append({"who": "escalation", "text": text})
+        if self.live:
+            print(f"  [escalation: {text}]", file=self.out)
 
     def turn(self, turn: Turn) -> None:
         for reply in turn.replies:
@@ -156,6 +168,9 @@ class Transcript:
         self.summary = turn.handover_summary or self.summary
         if turn.end and self.live:
             print(f"  [{turn.end}]", file=self.out)
+        elif turn.hold_for_technician and not self.held and self.live:
+            print("  [waiting for the technician: /ack NAME or /noack]", file=self.out)
+        self.held = self.held or turn.hold_for_technician
 
 
 async def simulate(
@@ -178,6 +193,13 @@ async def simulate(
         elif kind == "dtmf":
             transcript.caller(f"DTMF {value}")
             turn = await engine.on_dtmf(value)
+        elif kind in ("ack", "noack"):
+            if not engine.holding:
+                print(f"simulate: /{kind} ignored: nobody is waiting for a technician",
+                      file=sys.stderr)  # fmt: skip
+                continue
+            transcript.escalation(kind == "ack", value)
+            turn = await engine.on_escalation_end(kind == "ack", value or None)
         else:
             transcript.caller("<silence>")
             turn = await engine.on_silence()
@@ -219,10 +241,12 @@ async def run_async(settings: Settings, args: argparse.Namespace) -> int:
             "records": await records_json(calendar, records),
             "end": transcript.end,
             "handover_summary": transcript.summary,
+            "held_for_technician": transcript.held,
         }
         print(json.dumps(result, indent=2, ensure_ascii=False))
     elif not interactive:
-        print(f"[end: {transcript.end or 'caller script finished'}]")
+        left = "still waiting for the technician" if engine.holding else "caller script finished"
+        print(f"[end: {transcript.end or left}]")
     return 0
 
 

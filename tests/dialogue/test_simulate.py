@@ -71,7 +71,23 @@ def check_gas(r: dict[str, Any]) -> None:
     [esc] = r["records"]["escalations"]
     assert esc["kind"] == "gasgeruch" and esc["address"] == "Hauptstraße 5 in München"
     assert esc["caller_number"] == "+49 171 9876543"
-    assert _types(r) == ["StartEscalation"] and r["end"] is None  # waiting for the technician
+    assert _types(r) == ["StartEscalation"] and r["held_for_technician"]
+    assert "Bitte bleiben Sie dran." in _said(r)
+    assert r["transcript"][-2:] == [
+        {"who": "escalation", "text": "taken by Thomas Huber"},
+        {"who": "assistant", "text": "Gute Nachricht: Thomas Huber vom Notdienst hat Ihren "
+         "Einsatz übernommen und ruft Sie gleich unter 0 1 7 1, 9 8 7, 6 5 4 3 zurück. "
+         "Auf Wiederhören!"},
+    ]  # fmt: skip
+    assert r["end"] == "hangup"
+
+
+def check_burst_pipe_en(r: dict[str, Any]) -> None:
+    [esc] = r["records"]["escalations"]
+    assert esc["kind"] == "wasserrohrbruch" and r["held_for_technician"]
+    assert "Please stay on the line for a moment" in _said(r)
+    assert r["transcript"][-2] == {"who": "escalation", "text": "nobody took it"}
+    assert "We will keep trying" in r["transcript"][-1]["text"] and r["end"] == "hangup"
 
 
 def check_tap(r: dict[str, Any]) -> None:
@@ -108,6 +124,8 @@ CASES: list[tuple[str, list[str], Check]] = [
     ("faq_en.txt", ["--now", MONDAY_9, "--lang", "en"], check_faq_en),
     ("order_de.txt", ["--now", MONDAY_9], check_order),
     ("gas_emergency.txt", ["--now", MONDAY_22, "--caller", "+49 171 9876543"], check_gas),
+    ("burst_pipe_en.txt", ["--now", MONDAY_22, "--caller", "+49 171 9876543", "--lang", "en"],
+     check_burst_pipe_en),
     ("dripping_tap.txt", ["--now", "2026-11-27T21:00"], check_tap),
     ("handover_after_hours.txt", ["--now", MONDAY_22, "--caller", "0171 2345678"],
      check_handover),
@@ -137,6 +155,9 @@ def test_parse_line() -> None:
     assert parse_line("...") == ("silence", "")
     assert parse_line("<silence>") == ("silence", "")
     assert parse_line("Ja, gern.") == ("text", "Ja, gern.")
+    assert parse_line("/ack Thomas Huber") == ("ack", "Thomas Huber")
+    assert parse_line("/ack") == ("ack", "")
+    assert parse_line("/noack") == ("noack", "")
 
 
 def test_plain_transcript_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -147,6 +168,8 @@ def test_plain_transcript_and_errors(capsys: pytest.CaptureFixture[str]) -> None
     assert out.startswith("assistant: Grüß Gott")
     assert "caller:    Hilfe, bei uns im Keller riecht es nach Gas" in out
     assert '  -> {"type": "StartEscalation"' in out
+    assert out.count("  [waiting for the technician: /ack NAME or /noack]") == 1
+    assert "  [escalation: taken by Thomas Huber]" in out and out.endswith("[end: hangup]\n")
     assert main(["--backend", "rules", "--now", "Montag"]) == 2
     assert "--now 'Montag' is not ISO 8601" in capsys.readouterr().err
     assert main(["--backend", "nope", "--now", MONDAY_9, "--file", script]) == 2
@@ -173,4 +196,18 @@ def test_command_reads_stdin(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert [a["type"] for a in result["actions"]] == ["StartEscalation"]
+    assert result["held_for_technician"] and result["end"] is None  # the script stopped
     assert load_settings(env={}).business.name == "Müller Sanitär GmbH"
+
+
+def test_ack_without_a_waiting_caller_is_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "early_ack.txt"
+    script.write_text("/ack Thomas Huber\nIch möchte einen Termin\n", encoding="utf-8")
+    assert main(["--backend", "rules", "--json", "--now", MONDAY_9, "--file", str(script)]) == 0
+    captured = capsys.readouterr()
+    assert "/ack ignored: nobody is waiting for a technician" in captured.err
+    result = json.loads(captured.out)
+    assert not result["held_for_technician"]
+    assert [t["who"] for t in result["transcript"]].count("escalation") == 0
