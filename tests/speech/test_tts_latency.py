@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agent.speech.audio import duration_s
 from agent.speech.piper_tts import PiperTts
 from agent.speech.say_cli import describe
@@ -21,6 +23,9 @@ from agent.speech.sentences import speak_stream, split_sentences
 from agent.speech.tts import CachedTts, TextToSpeech
 from agent.speech.tts_factory import make_engine
 from agent.speech.tts_settings import TtsSettings
+
+#: real recognisers/voices with their models: minutes of CPU in all, not for `make unit`
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = 5
