@@ -12,6 +12,7 @@ import functools
 import logging
 from datetime import datetime
 
+from agent.actions.escalation.finish import FinishListener
 from agent.actions.escalation.service import EscalationService
 from agent.actions.services import ActionServices
 from agent.config import Settings
@@ -57,16 +58,17 @@ async def build_conversation(
             call_id=str(info.call_id),
         )
 
-    async def act(action: Action, info: CallInfo) -> None:
+    async def act(action: Action, info: CallInfo, on_finished: FinishListener) -> None:
         if isinstance(action, StartEscalation):
             if escalation is None:
                 log.error("emergency, but no on-call rota is configured (business.on_call)")
                 return
-            ticket = await escalation.start(action, call_id=info.call_id)
+            ticket = await escalation.start(action, call_id=info.call_id, on_finished=on_finished)
             log.info(
                 "emergency escalated",
                 extra={"escalation_id": str(ticket.escalation_id), "joined": ticket.joined},
             )
 
     await warm_up(tts, [settings.language])
-    return VoiceConversation(new_engine, recognizer, tts, stt, act=act)
+    hold_s = profile.on_call.caller_hold_s if profile.on_call is not None else 0
+    return VoiceConversation(new_engine, recognizer, tts, stt, act=act, hold_s=hold_s)

@@ -10,6 +10,11 @@ the assistant's own voice coming back on the line does not count as the caller
 (:class:`agent.speech.echo.EchoGate`). Both sides' words are stored with the
 call as events, with the time from the end of the caller's speech to the first
 reply audio (``turn_ms``).
+
+After an emergency is passed to the on-call rota, the caller may wait on the line
+(``Turn.hold_for_technician``): the escalation's end (a technician pressed 1, or
+nobody took it) comes into the inbox and the engine tells the caller; after
+``hold_s`` the engine tells them that we keep trying.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from agent.actions.escalation.finish import EscalationEnd
 from agent.dialogue.actions import Action
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.turn import Turn
@@ -40,8 +46,12 @@ SILENCE_S = 7.0
 #: Asterisk sends a frame every 20 ms, silence included; a gap this long means the
 #: media stalled, which is handled like silence.
 MEDIA_STALL_S = 1.0
+#: While waiting for the technician: silence before the caller hears that we still wait.
+HOLD_REASSURE_S = 15.0
 
-Act = Callable[[Action, CallInfo], Awaitable[Any]]
+#: Tells the call how an escalation it started ended; True: the caller will hear it.
+EscalationListener = Callable[[EscalationEnd], bool]
+Act = Callable[[Action, CallInfo, EscalationListener], Awaitable[Any]]
 
 
 class _MediaEnded:
@@ -58,15 +68,19 @@ class VoiceConversation:
         *,
         act: Act | None = None,
         silence_s: float = SILENCE_S,
+        hold_s: float = 90.0,
     ) -> None:
         """``act`` carries out what the telephony side must do for an action (e.g. an
-        emergency for the on-call rota); bookings and records the engine does itself."""
+        emergency for the on-call rota, telling the given listener how it ended);
+        bookings and records the engine does itself. ``hold_s``: how long a caller
+        waits on the line for the technician (``business.on_call.caller_hold_s``)."""
         self._new_engine = new_engine
         self._act = act
         self._recognizer = recognizer
         self._tts = tts
         self._stt = stt
         self._silence_s = silence_s
+        self._hold_s = hold_s
 
     async def run(self, call: CallContext) -> ConversationResult:
         return await _VoiceCall(self, call).run()
@@ -88,6 +102,8 @@ class _VoiceCall:
         self.end: Turn | None = None
         self.speech_ended_at: float | None = None  # wall time the caller's last turn ended
         self.background: set[asyncio.Task[None]] = set()
+        self.hold_until: float | None = None  # waiting for the technician until then
+        self.media_open = True
 
     async def run(self) -> ConversationResult:
         pumps = [
@@ -102,10 +118,13 @@ class _VoiceCall:
                 except TimeoutError:
                     item = None
                 if isinstance(item, _MediaEnded):
+                    self.media_open = False
                     return ConversationResult(CallOutcome.CALLER_HANGUP)
                 await self.handle(item)
                 self.check_speaking()
-                if self.silent_too_long():
+                if self.hold_until is not None and time.monotonic() > self.hold_until:
+                    await self.say(await self.engine.on_escalation_end(False, None))
+                elif self.silent_too_long():
                     self.quiet_since = time.monotonic()
                     await self.say(await self.engine.on_silence())
             if self.speaking is not None:
@@ -150,6 +169,19 @@ class _VoiceCall:
             await self.call.log_event("caller_key", {"digit": item.digit})
             self.speech_ended_at = time.monotonic()
             await self.say(await self.engine.on_dtmf(item.digit))
+        elif isinstance(item, EscalationEnd):
+            await self.call.log_event(
+                "escalation_end", {"acknowledged": item.acknowledged, "told": True}
+            )
+            await self.say(await self.engine.on_escalation_end(item.acknowledged, item.person))
+
+    def escalation_ended(self, end: EscalationEnd) -> bool:
+        """The escalation this call started has ended; True if the caller will hear it
+        (still on the line and waiting), else the escalation service sends an SMS."""
+        if not self.media_open or not self.engine.holding:
+            return False
+        self.inbox.put_nowait(end)
+        return True
 
     def check_speaking(self) -> None:
         """A voice that died mid-reply must not leave the caller in silence: raise, and
@@ -162,7 +194,8 @@ class _VoiceCall:
 
     def silent_too_long(self) -> bool:
         busy = self.listener.busy or (self.speaking is not None and not self.speaking.done())
-        return not busy and time.monotonic() - self.quiet_since > self.conv._silence_s
+        limit = HOLD_REASSURE_S if self.hold_until is not None else self.conv._silence_s
+        return not busy and time.monotonic() - self.quiet_since > limit
 
     async def on_turn(self, heard: UserTurn) -> None:
         self.quiet_since = time.monotonic()
@@ -188,10 +221,14 @@ class _VoiceCall:
     async def say(self, turn: Turn) -> None:
         """Speak the turn's replies (in the background, so the caller can interrupt)."""
         await self.interrupt()
+        if turn.hold_for_technician and self.hold_until is None:
+            self.hold_until = time.monotonic() + self.conv._hold_s
+        elif not turn.hold_for_technician:
+            self.hold_until = None
         for action in turn.actions:
             await self.call.log_event("action", {"type": type(action).__name__})
             if self.conv._act is not None:
-                await self.conv._act(action, self.call.info)
+                await self.conv._act(action, self.call.info, self.escalation_ended)
         if turn.end is not None:
             self.end = turn
         if not turn.replies:

@@ -144,6 +144,35 @@ async def test_barge_in_stops_the_reply(
     _write_json(Path("bench/barge_in.json"), measured)
 
 
+@pytest.mark.parametrize(("erl_db", "interrupted"), [(15, False), (60, True)])
+async def test_the_assistants_own_voice_coming_back_does_not_interrupt_it(
+    lab: None, pg_database: str, tmp_path: Path, erl_db: int, interrupted: bool
+) -> None:
+    """The caller's phone sends the greeting back 20 dB down (handset echo). With the
+    default echo gate the assistant speaks on; told the line has 60 dB of echo return
+    loss (the gate open), the same echo barges in: the check is not vacuous."""
+
+    async def conversation(rtp: RtpEndpoint) -> None:
+        await rtp.wait_for_peer(10)
+        line = Line(rtp, echo_db=20)
+        sender = asyncio.create_task(line.run())
+        try:
+            await line.assistant_done(quiet_s=2.0)
+        finally:
+            sender.cancel()
+
+    settings = _settings(pg_database, tmp_path)
+    assert settings.stt is not None
+    stt = settings.stt.model_copy(update={"echo_return_loss_db": erl_db})
+    async with running_agent(settings.model_copy(update={"stt": stt})) as agent:
+        result = await place_call("800", hold_s=18, timeout=45, during=conversation)
+        assert result.ok, result.error_text
+        await asyncio.sleep(0.5)
+        calls = await agent.call_log.recent_calls(1)
+        kinds = [e["kind"] for e in await agent.call_log.events(calls[0]["id"])]
+    assert ("barge_in" in kinds) is interrupted, kinds
+
+
 def _write_json(path: Path, data: object) -> None:
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n")
