@@ -136,13 +136,14 @@ async def test_nobody_answers_the_caller_hears_not_acknowledged(h: Harness) -> N
     rec = await h.store.get(ticket.escalation_id)
     assert rec is not None and rec.state is State.EXHAUSTED
     assert await caller_notices(h, ticket.escalation_id) == []
-    # a call about the same emergency joins the ended escalation and hears it at once
+    # a call about the same emergency does not join one nobody took: the rota is rung again
     late = Ends(told=True)
     request = StartEscalation(
         rec.kind, "Nachbar", "+4917000000", rec.address, "auch bei mir", datetime.now(UTC)
     )
-    joined = await h.service.start(request, on_finished=late)
-    assert joined.joined and late.heard == [end]
+    again = await h.service.start(request, on_finished=late)
+    assert not again.joined and again.escalation_id != ticket.escalation_id
+    assert late.heard == []
 
 
 async def test_joining_an_acknowledged_escalation_tells_at_once(h: Harness) -> None:

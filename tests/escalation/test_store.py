@@ -79,3 +79,26 @@ async def test_acknowledged_without_notice_is_found_until_notified(migrated_db: 
     assert await notifier.send(note)
     assert not await notifier.send(note)  # once only
     assert await store.acknowledged_without_notice() == []
+
+
+async def test_nobody_took_it_means_a_new_call_rings_the_rota_again(migrated_db: Database) -> None:
+    """An acknowledged emergency is joined by a second call (the technician is coming);
+    one that ended with nobody taking it is not: the second caller starts a new one."""
+    store = EscalationStore(migrated_db)
+    first, _ = await store.create_or_join(new("gas|a"), 3600)
+    await store.claim_attempt(first, 0, ONE, "p1")
+    await store.finish_attempt(
+        first, 0, Outcome.NO_ANSWER, "no answer", new_state=State.NO_ANSWER,
+        next_attempt_at=None, acknowledged_by=None,
+    )  # fmt: skip
+    assert await store.exhaust(first)
+    again, created = await store.create_or_join(new("gas|a"), 3600)
+    assert created and again != first
+
+    taken, _ = await store.create_or_join(new("rohr|b"), 3600)
+    await store.claim_attempt(taken, 0, ONE, "p1")
+    await store.finish_attempt(
+        taken, 0, Outcome.ACKNOWLEDGED, "pressed 1", new_state=State.ACKNOWLEDGED,
+        next_attempt_at=None, acknowledged_by="Eins",
+    )  # fmt: skip
+    assert await store.create_or_join(new("rohr|b"), 3600) == (taken, False)

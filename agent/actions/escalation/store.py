@@ -34,14 +34,17 @@ class EscalationStore:
         self.db = db
 
     async def create_or_join(self, new: NewEscalation, window_s: float) -> tuple[uuid.UUID, bool]:
-        """The id of the open (or recent, within ``window_s``) escalation about the same
-        emergency, joined; or of a new one. The bool is True when it was created."""
+        """The id of the open (or recently acknowledged, within ``window_s``) escalation
+        about the same emergency, joined; or of a new one. The bool is True when it was
+        created. One that ended with nobody taking it is never joined: a new call about
+        the same emergency rings the rota again."""
         async with self.db.connection() as conn:
             for _ in range(3):
                 async with conn.transaction():
                     cur = await conn.execute(
                         f"SELECT id FROM escalations WHERE dedupe_key = %s AND (state IN"
-                        f" {_OPEN_SQL} OR created_at > now() - make_interval(secs => %s))"
+                        f" {_OPEN_SQL} OR (state = '{State.ACKNOWLEDGED.value}'"
+                        " AND created_at > now() - make_interval(secs => %s)))"
                         " ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
                         (new.dedupe_key, window_s),
                     )
