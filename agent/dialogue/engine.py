@@ -137,9 +137,12 @@ class DialogueEngine:
             return self._finish(await self._handover("silence", None))
         return self._finish(([self.ctx.say("silence_end")], "hangup"))
 
-    async def on_escalation_end(self, acknowledged: bool, person: str | None) -> Turn:
-        """The technician took the emergency (``person`` pressed 1), or not (nobody took
-        it, or the caller waited ``caller_hold_s``): tell the caller and end the call.
+    async def on_escalation_end(
+        self, acknowledged: bool, person: str | None, *, still_trying: bool = True
+    ) -> Turn:
+        """The technician took the emergency (``person`` pressed 1), or not: the caller
+        waited ``caller_hold_s`` (``still_trying``), or nobody took it and everybody was
+        notified in writing (``still_trying=False``). Tell the caller and end the call.
         An empty turn when the caller is not waiting."""
         hold = self.state.hold
         if hold is None or self.state.ended:
@@ -149,7 +152,9 @@ class DialogueEngine:
             "escalation end told to the caller",
             extra={"call_id": self.ctx.call_id, "acknowledged": acknowledged},
         )
-        return self._finish(([hold_end(self.ctx, hold, acknowledged, person)], "hangup"))
+        return self._finish(
+            ([hold_end(self.ctx, hold, acknowledged, person, still_trying)], "hangup")
+        )
 
     def _while_holding(self, u: Utterance | None) -> Reply:
         """Waiting for the technician: reassure; never hand over; a goodbye ends politely."""

@@ -173,7 +173,12 @@ class _VoiceCall:
             await self.call.log_event(
                 "escalation_end", {"acknowledged": item.acknowledged, "told": True}
             )
-            await self.say(await self.engine.on_escalation_end(item.acknowledged, item.person))
+            # the service reports an end only when someone took it or nobody is left
+            await self.say(
+                await self.engine.on_escalation_end(
+                    item.acknowledged, item.person, still_trying=False
+                )
+            )
 
     def escalation_ended(self, end: EscalationEnd) -> bool:
         """The escalation this call started has ended; True if the caller will hear it

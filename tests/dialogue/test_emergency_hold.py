@@ -143,6 +143,19 @@ async def test_not_acknowledged_or_timed_out_we_keep_trying(
     assert await c.engine.on_escalation_end(True, "Thomas Huber") == Turn()  # once only
 
 
+@pytest.mark.parametrize("language", ["de", "en"])
+async def test_nobody_took_it_the_caller_is_not_told_we_keep_trying(
+    profile: BusinessProfile, language: Language
+) -> None:
+    """The rota ran out (everybody notified in writing): no false 'we keep trying'."""
+    c, _ = await holding_call(profile, language)
+    t = await c.engine.on_escalation_end(False, None, still_trying=False)
+    [text] = t.replies
+    assert "112" in text and t.end == "hangup"
+    assert ("versuchen es weiter" not in text) and ("keep trying" not in text)
+    assert ("schriftlich" in text) if language == "de" else ("in writing" in text)
+
+
 async def test_acknowledged_without_a_name_or_a_number(profile: BusinessProfile) -> None:
     c = await call(profile, MONDAY_22)  # no caller id
     await c.script("Es riecht nach Gas", "Lindwurmstraße 1", "äh", "hm")  # no usable number

@@ -100,6 +100,14 @@ register(
             "I have not reached the technician yet. We will keep trying, and you will be "
             "called back{on_phone}. If there is any danger, please call 112. Goodbye!",
         ),
+        "em_hold_nobody": (
+            "Ich habe leider niemanden vom Notdienst direkt erreicht. Alle Techniker haben "
+            "Ihre Meldung schriftlich bekommen, und wer sie zuerst liest, ruft Sie{on_phone} "
+            "zurück. Wenn Gefahr besteht, rufen Sie bitte die 112. Auf Wiederhören!",
+            "I am sorry, I could not reach anyone from our on-call service directly. All "
+            "technicians have your report in writing, and the first to read it will call you "
+            "back{on_phone}. If there is any danger, please call 112. Goodbye!",
+        ),
     }
 )
 HOLD_WAITS = 3  # em_hold_wait_0 .. _2, said in turn
@@ -129,11 +137,20 @@ def hold_bye(ctx: FlowContext, hold: TechnicianHold) -> str:
     return ctx.say("em_hold_bye", on_phone=_on_phone(ctx, hold))
 
 
-def hold_end(ctx: FlowContext, hold: TechnicianHold, acknowledged: bool, person: str | None) -> str:
-    """What the caller hears when the escalation ended (or the hold timed out)."""
+def hold_end(
+    ctx: FlowContext,
+    hold: TechnicianHold,
+    acknowledged: bool,
+    person: str | None,
+    still_trying: bool = True,
+) -> str:
+    """What the caller hears when the escalation ended (or the hold timed out:
+    ``still_trying``; else nobody took it and everybody was notified in writing)."""
     on_phone = _on_phone(ctx, hold)
     if not acknowledged:
-        return ctx.say("em_hold_not_reached", on_phone=on_phone)
+        return ctx.say(
+            "em_hold_not_reached" if still_trying else "em_hold_nobody", on_phone=on_phone
+        )
     if person:
         return ctx.say("em_hold_taken", person=person, on_phone=on_phone)
     return ctx.say("em_hold_taken_anon", on_phone=on_phone)
