@@ -136,6 +136,10 @@ _DECIMAL = re.compile(r"\b(\d+),(\d+)\b")
 _THOUSANDS = re.compile(r"\b\d{1,3}(?:\.\d{3})+\b")
 _ORDINAL = re.compile(r"\b(\d{1,3})\.(?=\s+\w)")
 _NUMBER = re.compile(r"\b\d+\b")
+#: Police and fire brigade: said digit by digit ("die eins eins zwei"), never as a number
+#: or an ordinal, and a period after them ends the sentence.
+EMERGENCY_NUMBERS = frozenset({"110", "112"})
+_EMERGENCY = re.compile(r"(?<![\d.,/+-])\b(110|112)\b(?!\d|[,.]\d|[/-])")
 # "..., 01067 Dresden": after a comma or at the start of a line, before a town name.
 _RANGE = re.compile(r"(?<=\d)\s?[-–]\s?(?=\d)")  # "8-10 Uhr", "8 – 10 Uhr"
 _POSTCODE = re.compile(r"(?:(?<=, )|^)(\d{5})(?=\s+[A-ZÄÖÜ][a-zäöüß])", re.MULTILINE)
@@ -196,6 +200,7 @@ def say_de(text: str, *, today: date | None = None) -> str:
     for pattern, fn in ((_ISO, iso), (_NUMERIC_DATE, numeric), (_WORD_DATE, worded)):
         text_now = pattern.sub(fn, text_now)
     text_now = _PHONE.sub(_phone, text_now)
+    text_now = _EMERGENCY.sub(lambda m: _digits(m[1]), text_now)
     text_now = _RANGE.sub(" bis ", text_now)
     text_now = _TIME.sub(_time, text_now)
     text_now = _MONEY.sub(_money, text_now)

@@ -81,6 +81,8 @@ _MONEY = re.compile(
     r"|\b(\d+(?:,\d{3})*)(?:\.(\d{2}))?\s?(?:€|EUR\b|euros?\b)"
 )
 _NUMBER = re.compile(r"\b\d+(?:,\d{3})*(?:\.\d+)?\b")
+# Emergency numbers digit by digit: "call one one two".
+_EMERGENCY = re.compile(r"(?<![\d.,/+-])\b(110|112|911|999)\b(?!\d|[,.]\d|[/-])")
 
 
 def say_en(text: str, *, today: date | None = None) -> str:
@@ -104,6 +106,7 @@ def say_en(text: str, *, today: date | None = None) -> str:
     text = _MONTH_DAY.sub(month_day, text)
     text = _TIME.sub(_time, text)
     text = _PHONE.sub(_phone, text)
+    text = _EMERGENCY.sub(lambda m: " ".join(num2words(int(d)) for d in m[1]), text)
     text = _MONEY.sub(_money, text)
     text = re.sub(r"\b(\d+(?:\.\d+)?)\s?%", r"\1 percent", text)
     return _NUMBER.sub(_number, text)

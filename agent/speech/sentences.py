@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 
-from agent.speech.say_de import spoken_form
+from agent.speech.say_de import EMERGENCY_NUMBERS, spoken_form
 from agent.speech.tts import TextToSpeech
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ def _is_sentence_end(text: str, end: int, mark: str) -> bool:
         return False
     if rest[0].islower():
         return False  # "ca. zehn Minuten"
+    if bare in EMERGENCY_NUMBERS:
+        return True  # "rufen Sie die 112. Auf Wiederhören!"
     if bare.isdigit():
         next_word = rest.split(None, 1)[0].strip(".,").lower()
         if re.fullmatch(_MONTHS, next_word) or next_word[:1].isdigit():

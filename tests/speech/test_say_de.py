@@ -16,6 +16,7 @@ from agent.speech.say_de import (
     spoken_form,
 )
 from agent.speech.say_en import say_en, say_phone_en
+from agent.speech.sentences import split_sentences
 
 TODAY = date(2026, 11, 22)
 
@@ -227,3 +228,16 @@ def test_english_phone_digits_in_written_groups() -> None:
     assert say_en("call 089 422317.", today=TODAY) == (
         "call zero eight nine, four two two, three one seven."
     )
+
+
+def test_emergency_numbers_are_said_digit_by_digit_and_end_a_sentence() -> None:
+    text = "Wenn Gefahr besteht, rufen Sie bitte die 112. Auf Wiederhören!"
+    sentences = split_sentences(text)
+    assert sentences == ["Wenn Gefahr besteht, rufen Sie bitte die 112.", "Auf Wiederhören!"]
+    assert spoken_form(sentences[0], "de").endswith("die eins eins zwei.")
+    assert spoken_form("Polizei 110, Feuerwehr 112", "de") == (
+        "Polizei eins eins null, Feuerwehr eins eins zwei"
+    )
+    assert spoken_form("please call 112. Goodbye!", "en") == "please call one one two. Goodbye!"
+    # other numbers stay numbers: a price, a date, a phone number
+    assert "hundertzwölf Euro" in spoken_form("Das kostet 112,50 €.", "de")
