@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PYTEST ?= $(PYTHON) -m pytest
 
-.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench models
+.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench models coqui-check
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -48,7 +48,10 @@ models: ## on a customer machine (internet): the German speech models, sha256-pi
 	$(PYTHON) -m agent models pull de $(MODEL_ARGS)
 
 unit: ## quick tests, no lab and no speech models needed (seconds)
-	$(PYTEST) -m "not integration and not postgres and not slow" -q
+	$(PYTEST) -m "not integration and not postgres and not slow and not coqui" -q
+
+coqui-check: ## the optional Coqui voice against the real coqui-tts (own 5.6 GB venv; not in make test)
+	bash lab/coqui.sh test
 
 test: setup lab-up ## all tests against the real Asterisk and PostgreSQL
 	$(PYTEST) -q

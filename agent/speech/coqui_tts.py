@@ -32,7 +32,15 @@ INSTALL_HINT = (
 )
 
 _models: dict[str, Any] = {}  # model name or path -> TTS.api.TTS, shared by the process
+_model_locks: dict[str, threading.Lock] = {}  # one synthesis at a time per shared model
+_base_length_scale: dict[str, float] = {}  # the model's own length_scale (rate 1.0)
 _load_lock = threading.Lock()
+# Checkpoint names inside a model directory, as Coqui's ModelManager looks for them.
+_CHECKPOINT_NAMES = ("model_file.pth", "model_file.pth.tar", "model.pth", "checkpoint.pth")
+# Coqui logs the text it speaks ("Input: [...]" at INFO; the whole text again with each
+# character missing from the vocabulary at WARNING): caller data, which rufbereit logs
+# at DEBUG only.
+_TEXT_LOGGERS = ("TTS.utils.synthesizer", "TTS.tts.utils.text.tokenizer")
 
 
 def _tts_api() -> Any:
@@ -40,7 +48,21 @@ def _tts_api() -> Any:
         from TTS import api  # type: ignore[import-not-found, unused-ignore]
     except ImportError as exc:
         raise TtsError(f"Coqui TTS is not installed ({exc}); {INSTALL_HINT}") from None
+    for name in _TEXT_LOGGERS:
+        if logging.getLogger(name).level == logging.NOTSET:
+            logging.getLogger(name).setLevel(logging.ERROR)
     return api
+
+
+def _checkpoint(path: Path) -> Path:
+    """A model file as given, or the checkpoint inside a model directory (Coqui's own
+    directory loading only works for XTTS-like models)."""
+    if not path.is_dir():
+        return path
+    for name in _CHECKPOINT_NAMES:
+        if (path / name).is_file():
+            return path / name
+    raise TtsError(f"no Coqui checkpoint ({', '.join(_CHECKPOINT_NAMES)}) in {path}")
 
 
 def _load_model(model: str) -> Any:
@@ -53,15 +75,24 @@ def _load_model(model: str) -> Any:
         path = Path(model).expanduser()
         try:
             if path.exists():
-                config = path.parent / "config.json" if path.is_file() else path / "config.json"
-                loaded = api.TTS(model_path=str(path), config_path=str(config), progress_bar=False)
+                checkpoint = _checkpoint(path)
+                config = checkpoint.parent / "config.json"
+                loaded = api.TTS(
+                    model_path=str(checkpoint), config_path=str(config), progress_bar=False
+                )
             else:
                 loaded = api.TTS(model_name=model, progress_bar=False)
+        except TtsError:
+            raise
         except Exception as exc:  # download or torch errors
             raise TtsError(f"cannot load Coqui model {model}: {exc}") from exc
         ms = round((time.monotonic() - t0) * 1000)
         log.info("Coqui model loaded", extra={"model": model, "ms": ms})
         _models[model] = loaded
+        _model_locks[model] = threading.Lock()
+        scale = getattr(getattr(loaded.synthesizer, "tts_model", None), "length_scale", None)
+        if isinstance(scale, int | float):
+            _base_length_scale[model] = float(scale)
         return loaded
 
 
@@ -114,13 +145,21 @@ class CoquiTts:
 
     def _synthesize_blocking(self, model: str, text: str, language: str) -> bytes:
         tts = _load_model(model)
-        kwargs: dict[str, Any] = {"text": text, "speed": self.rate}
+        kwargs: dict[str, Any] = {"text": text}
         if self.speaker:
             kwargs["speaker"] = self.speaker
         if getattr(tts, "is_multi_lingual", False):
             kwargs["language"] = primary_language(language)
+        base_scale = _base_length_scale.get(model)
+        if base_scale is None:
+            kwargs["speed"] = self.rate  # XTTS reads speed=; VITS & co. silently ignore it
         try:
-            wav = tts.tts(**kwargs)
+            # The model is shared by every CoquiTts in the process; its length_scale
+            # (VITS, Glow-TTS, FastPitch...) is set per call, so one call at a time.
+            with _model_locks[model]:
+                if base_scale is not None:
+                    tts.synthesizer.tts_model.length_scale = base_scale / self.rate
+                wav = tts.tts(**kwargs)
             rate = int(tts.synthesizer.output_sample_rate)
         except Exception as exc:
             raise TtsError(f"Coqui TTS failed: {exc}") from exc
