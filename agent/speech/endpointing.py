@@ -21,7 +21,7 @@ _UNFINISHED: dict[str, frozenset[str]] = {
             "äh", "ähm", "öh", "öhm", "hm", "hmm", "mh", "ehm", "em",
             # conjunctions
             "und", "oder", "aber", "sondern", "denn", "dass", "weil", "wenn", "ob", "als",
-            "also", "bzw", "beziehungsweise", "sowie",
+            "bzw", "beziehungsweise", "sowie",
             # articles and possessives
             "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem",
             "einer", "eines", "mein", "meine", "meinen", "meinem", "meiner", "unser",
@@ -30,21 +30,21 @@ _UNFINISHED: dict[str, frozenset[str]] = {
             "am", "an", "um", "im", "in", "auf", "für", "mit", "von", "vom", "zu", "zum",
             "zur", "bei", "beim", "nach", "bis", "ab", "aus", "über", "unter", "vor",
             "gegen", "ohne", "durch", "seit",
-            # a sentence that has only begun
-            "ich", "wir", "es", "ist", "bin", "sind", "hätte", "hätten", "möchte",
-            "möchten", "würde", "würden", "brauche", "brauchen", "habe", "haben",
-            "heiße", "wohne", "gerne", "gern", "noch", "so", "nämlich", "halt",
+            # a sentence that has only begun ("ich", "es", "gerne", "so" end complete
+            # answers too: "das mache ich", "ja gerne")
+            "wir", "ist", "bin", "sind", "hätte", "hätten", "möchte", "möchten",
+            "würde", "würden", "brauche", "brauchen", "heiße", "wohne", "nämlich",
         }
     ),
     "en": frozenset(
         {
             "uh", "um", "er", "erm", "hmm", "mm",
-            "and", "or", "but", "so", "because", "that", "which", "if", "when", "than",
-            "the", "a", "an", "my", "our", "your", "some", "no",
+            "and", "or", "but", "because", "that", "which", "if", "when", "than",
+            "the", "a", "an", "my", "our", "your", "some",
             "at", "on", "in", "for", "with", "to", "of", "from", "by", "about", "after",
             "before", "until", "into",
-            "i", "we", "it", "is", "am", "are", "would", "like", "need", "have", "want",
-            "could", "can", "will", "be",
+            # a sentence that has only begun ("yes I can", "that's what I need" are done)
+            "i", "we", "would", "like",
         }
     ),
 }  # fmt: skip

@@ -34,10 +34,19 @@ from agent.speech.audio import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.speech.echo import EchoGate
 from agent.speech.endpointing import looks_unfinished
 from agent.speech.settings import SttSettings
-from agent.speech.stt import RecognitionStream, SpeechRecognizer, Transcript, check_rate
+from agent.speech.stt import (
+    RecognitionStream,
+    SpeechRecognizer,
+    SttError,
+    Transcript,
+    check_rate,
+)
 from agent.speech.vad import FRAME_MS, SpeechEnded, SpeechStarted, VoiceActivityDetector
 
 log = logging.getLogger(__name__)
+
+#: The shortest time a turn's recognition may take before it counts as failed.
+RECOGNITION_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +75,12 @@ class UserTurn:
     early: bool = False  # the transcript started during the silence (speculation)
     silence_ms: int = 0  # silence that ended the turn
     error: Exception | None = None
+    decided_at: float = 0.0  # time.monotonic() when the end of the turn was decided
+
+    @property
+    def speech_ended_at(self) -> float:
+        """time.monotonic() of the end of the caller's speech (as the VAD saw it)."""
+        return self.decided_at - self.silence_ms / 1000
 
     @property
     def text(self) -> str:
@@ -109,7 +124,9 @@ class TurnListener:
         self._early: asyncio.Future[Transcript] | None = None
         self._turn_start = 0.0
         self._last_partial = ""
-        self._finishing: asyncio.Task[None] | None = None
+        self._stale: asyncio.Future[Transcript] | None = None  # a dropped early start
+        self._finishing: asyncio.Task[None] | None = None  # the newest turn being finished
+        self._unfinished: set[asyncio.Task[None]] = set()
 
     @property
     def in_turn(self) -> bool:
@@ -172,7 +189,7 @@ class TurnListener:
         now = self.vad.position_s
         if now - self._turn_start >= self.settings.max_turn_s:
             self._end(now, cut=True)
-            self._open(now)  # the caller is still talking: go on in a new turn
+            self._open(now, preroll=False)  # the caller is still talking: a new turn
         elif self.vad.in_speech:
             self._decide()
 
@@ -185,7 +202,9 @@ class TurnListener:
             self._drop_early()  # speech again: an early transcript is out of date
             return
         early_start = s.speculate_ms and silence >= s.speculate_ms
-        if early_start and not self.recognizer.streaming and self._early is None:
+        stale_running = self._stale is not None and not self._stale.done()  # one at a time
+        wanted = not self.recognizer.streaming and self._early is None and not stale_running
+        if early_start and wanted:
             self._early = asyncio.ensure_future(stream.preview())
         if silence < s.end_of_turn_ms:
             return
@@ -214,10 +233,13 @@ class TurnListener:
         early, self._early = self._early, None
         if early is not None and not early.done():
             early.add_done_callback(_consume)
+            early.cancel()  # the recogniser drops it unless it has started on it
+            self._stale = early
 
-    def _open(self, at_s: float) -> None:
+    def _open(self, at_s: float, *, preroll: bool = True) -> None:
         self._stream = self.recognizer.stream(self.sample_rate)
-        self._stream.accept(bytes(self._preroll))
+        if preroll:
+            self._stream.accept(bytes(self._preroll))
         self._turn_start = at_s
         self._last_partial = ""
         self._early = None
@@ -228,9 +250,12 @@ class TurnListener:
         self._stream, self._early = None, None
         silence = 0 if cut else round((self.vad.position_s - ended_at) * 1000)
         previous = self._finishing
-        self._finishing = asyncio.ensure_future(
+        task = asyncio.ensure_future(
             self._complete(stream, early, previous, self._turn_start, ended_at, cut, silence)
         )
+        self._finishing = task
+        self._unfinished.add(task)
+        task.add_done_callback(self._unfinished.discard)
 
     async def _complete(
         self,
@@ -245,22 +270,27 @@ class TurnListener:
         t0 = time.monotonic()
         error: Exception | None = None
         used_early = False
+        # A recogniser that hangs must not leave the caller in silence for ever.
+        limit = max(RECOGNITION_TIMEOUT_S, 3 * (ended_at - started_at))
         try:
             transcript = None
             if early is not None:
                 with contextlib.suppress(Exception):
-                    transcript = await early
+                    transcript = await asyncio.wait_for(early, limit)
                     used_early = True
             if transcript is None:
-                transcript = await stream.finish()
+                transcript = await asyncio.wait_for(stream.finish(), limit)
             else:
                 await stream.cancel()
         except asyncio.CancelledError:
             await stream.cancel()
             raise
         except Exception as exc:  # the call loop decides what a dead recogniser means
-            log.exception("recognition failed")
+            if isinstance(exc, TimeoutError):
+                exc = SttError(f"recognition took longer than {limit:.0f} s")
+            log.error("recognition failed", extra={"error": str(exc)})
             error = exc
+            await stream.cancel()
             transcript = Transcript("", 0.0, 0.0, self.recognizer.model_name, "none")
         turn = UserTurn(
             transcript=transcript,
@@ -271,10 +301,10 @@ class TurnListener:
             early=used_early,
             silence_ms=silence_ms,
             error=error,
+            decided_at=t0,
         )
         if previous is not None:
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await previous  # turns are delivered in the order they were spoken
+            await asyncio.wait({previous})  # turns are delivered in the order they were spoken
         self.turns.put_nowait(turn)
         log.info(
             "caller turn",
@@ -297,11 +327,12 @@ class TurnListener:
         if self._stream is not None:
             stream, self._stream = self._stream, None
             await stream.cancel()
-        task, self._finishing = self._finishing, None
-        if task is not None and not task.done():
+        self._finishing = None
+        tasks = list(self._unfinished)
+        for task in tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:
+            await asyncio.wait(tasks)
 
 
 def _consume(future: asyncio.Future[Transcript]) -> None:

@@ -125,13 +125,19 @@ class WhisperRecognizer:
         check_rate(sample_rate)
         return WhisperStream(self, sample_rate)
 
-    def transcribe(self, pcm16k: bytes) -> tuple[str, float]:
-        """Text and confidence for a whole utterance (blocking)."""
+    def transcribe(
+        self, pcm16k: bytes, dropped: threading.Event | None = None
+    ) -> tuple[str, float]:
+        """Text and confidence for a whole utterance (blocking). ``dropped``: set when the
+        result is no longer wanted (a stale early start, a call that ended); checked once
+        the model is free, so dropped work never holds up the other calls."""
         audio = samples(pcm16k).astype(np.float32) / 32768.0
         if audio.size == 0:
             return "", 0.0
         window = window_seconds(audio.size / SAMPLE_RATE, self.window_s)
         with self._lock:
+            if dropped is not None and dropped.is_set():
+                return "", 0.0
             if window is not None:
                 short = self._window.decode(audio, window)
                 if not short.suspect:
@@ -145,6 +151,9 @@ class WhisperRecognizer:
                 condition_on_previous_text=False,
                 without_timestamps=True,
                 vad_filter=False,
+                # one retry warmer, not faster-whisper's six: this runs while calls wait
+                temperature=(0.0, 0.4),
+                best_of=1,
             )
             parts = list(segments)
         text = " ".join(s.text.strip() for s in parts).strip()
@@ -158,6 +167,7 @@ class WhisperStream:
         self._resampler = StreamResampler(sample_rate)
         self._audio = bytearray()
         self._closed = False
+        self._dropped = threading.Event()  # the stream was cancelled: drop queued work
         self._busy_s = 0.0
 
     def accept(self, pcm: bytes) -> None:
@@ -171,10 +181,16 @@ class WhisperStream:
         return ""
 
     async def preview(self) -> Transcript:
-        """What the turn says so far (the audio is copied; the stream stays open)."""
+        """What the turn says so far (the audio is copied; the stream stays open).
+        Cancelling it drops the work if the model has not started on it yet."""
         if self._closed:
             raise SttError("preview() after finish() or cancel()")
-        return await self._recognise(bytes(self._audio))
+        dropped = threading.Event()
+        try:
+            return await self._recognise(bytes(self._audio), dropped)
+        except asyncio.CancelledError:
+            dropped.set()
+            raise
 
     async def finish(self) -> Transcript:
         if self._closed:
@@ -183,12 +199,12 @@ class WhisperStream:
         self._audio += self._resampler.process(b"", last=True)
         pcm = bytes(self._audio)
         self._audio.clear()
-        return await self._recognise(pcm)
+        return await self._recognise(pcm, self._dropped)
 
-    async def _recognise(self, pcm: bytes) -> Transcript:
+    async def _recognise(self, pcm: bytes, dropped: threading.Event) -> Transcript:
         t0 = time.perf_counter()
         try:
-            text, conf = await run_in_stt_thread(self._owner.transcribe, pcm)
+            text, conf = await run_in_stt_thread(self._owner.transcribe, pcm, dropped)
         except SttError:
             raise
         except Exception as exc:
@@ -206,4 +222,5 @@ class WhisperStream:
 
     async def cancel(self) -> None:
         self._closed = True
+        self._dropped.set()
         self._audio.clear()

@@ -33,14 +33,23 @@ def test_unfinished(text: str) -> None:
         "Wie sind Ihre Öffnungszeiten?",
         "nein danke",
         "Hauptstraße zwölf",
+        "ja gerne",
+        "das mache ich",
+        "ja das ist es",
+        "ja so",
         "Next Tuesday at ten, please.",
+        "yes I can",
+        "no",
+        "I think so",
+        "that is what I need",
         "",
         "   ",
         "!!!",
     ],
 )
 def test_finished(text: str) -> None:
-    assert not looks_unfinished(text, "en" if "Tuesday" in text else "de")
+    english = any(w in text for w in ("Tuesday", "yes", "no", "I ", "that"))
+    assert not looks_unfinished(text, "en" if english else "de")
 
 
 def test_unknown_languages_use_german_words() -> None:
