@@ -95,7 +95,10 @@ class DialogueEngine:
         replies = [texts.greeting.get(self.ctx.language)]
         if texts.privacy_notice is not None:
             replies.append(texts.privacy_notice.get(self.ctx.language))
-        return self._finish((replies, None))
+        turn = self._finish((replies, None))
+        # The privacy notice must be heard: speech over it waits until it has been said.
+        turn.interruptible = texts.privacy_notice is None
+        return turn
 
     async def on_text(self, text: str) -> Turn:
         if self.state.ended:

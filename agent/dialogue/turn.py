@@ -25,6 +25,9 @@ class Turn:
     end: End | None = None
     handover_summary: str | None = None
     hold_for_technician: bool = False
+    #: False: the caller cannot talk over it (the privacy notice); what they say while it
+    #: plays is answered after it.
+    interruptible: bool = True
 
     @property
     def text(self) -> str:

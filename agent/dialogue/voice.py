@@ -2,14 +2,14 @@
 
 Caller audio goes through the turn listener (VAD + recogniser); each finished
 turn, each key pressed and each long silence goes to the dialogue engine; its
-replies are spoken sentence by sentence. Recognition runs beside the call loop,
-never in it: the caller is heard (and can interrupt) while a turn is being
-recognised. When the caller starts talking while the assistant speaks
-(barge-in), the assistant's audio is dropped at once (``MediaSession.flush``);
-the assistant's own voice coming back on the line does not count as the caller
-(:class:`agent.speech.echo.EchoGate`). Both sides' words are stored with the
-call as events, with the time from the end of the caller's speech to the first
-reply audio (``turn_ms``).
+replies are spoken (:class:`~agent.dialogue.speaker.Speaker`) while the caller
+is still heard. Recognition runs beside the call loop, never in it. When the
+caller starts talking over the assistant (barge-in), the reply is dropped at once;
+if what interrupted it was only noise (an empty turn), the reply is said again.
+The assistant's own voice coming back on the line never counts as the caller
+(:class:`agent.speech.echo.EchoGate`). Both sides' words are stored with the call
+as events (without holding up the conversation), with the time from the end of
+the caller's speech to the first reply audio (``reply_audio.turn_ms``).
 
 After an emergency is passed to the on-call rota, the caller may wait on the line
 (``Turn.hold_for_technician``): the escalation's end (a technician pressed 1, or
@@ -20,18 +20,17 @@ nobody took it) comes into the inbox and the engine tells the caller; after
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agent.actions.escalation.finish import EscalationEnd
 from agent.dialogue.actions import Action
 from agent.dialogue.engine import DialogueEngine
+from agent.dialogue.speaker import Speaker
 from agent.dialogue.turn import Turn
 from agent.speech.echo import EchoGate
-from agent.speech.sentences import speak_stream
 from agent.speech.settings import SttSettings
 from agent.speech.stt import SpeechRecognizer
 from agent.speech.tts import TextToSpeech
@@ -43,14 +42,14 @@ log = logging.getLogger(__name__)
 
 #: Silence after the assistant finished speaking before the engine is told (reprompt).
 SILENCE_S = 7.0
-#: Asterisk sends a frame every 20 ms, silence included; a gap this long means the
-#: media stalled, which is handled like silence.
-MEDIA_STALL_S = 1.0
+#: How often the loop looks at the clock when nothing happens (silence, hold timeout).
+TICK_S = 0.25
 #: While waiting for the technician: silence before the caller hears that we still wait.
 HOLD_REASSURE_S = 15.0
 
-#: Tells the call how an escalation it started ended; True: the caller will hear it.
-EscalationListener = Callable[[EscalationEnd], bool]
+#: Tells the call how an escalation it started ended; resolves True once the caller
+#: has heard it (the escalation service then sends no SMS to the caller).
+EscalationListener = Callable[[EscalationEnd], "bool | asyncio.Future[bool]"]
 Act = Callable[[Action, CallInfo, EscalationListener], Awaitable[Any]]
 
 
@@ -87,23 +86,27 @@ class VoiceConversation:
 
 
 class _VoiceCall:
-    """One call's loop: an inbox of what happened (caller audio, keys, finished turns),
-    what is speaking now, and when the caller was last heard."""
+    """One call's loop: an inbox of what happened (what the listener heard, keys,
+    finished turns, an escalation's end), the dialogue engine, and the speaker."""
 
     def __init__(self, conv: VoiceConversation, call: CallContext) -> None:
         self.conv = conv
         self.call = call
         self.engine = conv._new_engine(call.info)
-        self.echo = EchoGate(erl_db=conv._stt.echo_return_loss_db)
-        self.listener = TurnListener(conv._recognizer, conv._stt, echo=self.echo)
-        self.inbox: asyncio.Queue[object] = asyncio.Queue()
-        self.speaking: asyncio.Task[None] | None = None
-        self.quiet_since = time.monotonic()
-        self.end: Turn | None = None
-        self.speech_ended_at: float | None = None  # wall time the caller's last turn ended
+        echo = EchoGate(erl_db=conv._stt.echo_return_loss_db)
+        self.listener = TurnListener(conv._recognizer, conv._stt, echo=echo)
         self.background: set[asyncio.Task[None]] = set()
+        self.speaker = Speaker(
+            call, conv._tts, echo, position=lambda: self.listener.vad.position_s, record=self.record
+        )
+        self.inbox: asyncio.Queue[object] = asyncio.Queue()
+        self.end: Turn | None = None
+        self.interrupted: str | None = None  # the reply the last barge-in cut
+        self.cut_text: list[str] = []  # a long turn cut at max_turn_s, the caller still talking
         self.hold_until: float | None = None  # waiting for the technician until then
         self.media_open = True
+        self.told: list[asyncio.Future[bool]] = []  # escalation ends the caller is hearing
+        self.prompted_at = time.monotonic()  # the last reprompt for silence
 
     async def run(self) -> ConversationResult:
         pumps = [
@@ -114,43 +117,57 @@ class _VoiceCall:
             await self.say(await self.engine.start())
             while self.end is None:
                 try:
-                    item = await asyncio.wait_for(self.inbox.get(), MEDIA_STALL_S)
+                    item = await asyncio.wait_for(self.inbox.get(), TICK_S)
                 except TimeoutError:
                     item = None
                 if isinstance(item, _MediaEnded):
-                    self.media_open = False
                     return ConversationResult(CallOutcome.CALLER_HANGUP)
+                if isinstance(item, Exception):
+                    raise item  # the media reader failed: the controller hands over
                 await self.handle(item)
-                self.check_speaking()
-                if self.hold_until is not None and time.monotonic() > self.hold_until:
-                    await self.say(await self.engine.on_escalation_end(False, None))
-                elif self.silent_too_long():
-                    self.quiet_since = time.monotonic()
+                self.speaker.check()
+                if self.idle() and self.hold_until is not None:
+                    if time.monotonic() > self.hold_until:
+                        await self.say(await self.engine.on_escalation_end(False, None))
+                    elif self.quiet_for() > HOLD_REASSURE_S:
+                        self.prompted_at = time.monotonic()
+                        await self.say(await self.engine.on_silence())
+                elif self.idle() and self.quiet_for() > self.conv._silence_s:
+                    self.prompted_at = time.monotonic()
                     await self.say(await self.engine.on_silence())
-            if self.speaking is not None:
-                await self.speaking  # let the last words (goodbye, "ich verbinde") be heard
+            await self.speaker.wait()  # the last words (goodbye, "ich verbinde") are heard
         finally:
+            self.media_open = False
             for pump in pumps:
                 pump.cancel()
-            await asyncio.gather(*pumps, return_exceptions=True)
-            await self.interrupt()
+            await asyncio.wait(pumps)
+            await self.speaker.stop(force=True)
             await self.listener.close()
-            await asyncio.gather(*self.background, return_exceptions=True)
+            for told in self.told:
+                if not told.done():
+                    told.set_result(False)
+            if self.background:
+                await asyncio.wait(self.background)
         end = self.end
         if end.end == "handover":
             return ConversationResult(CallOutcome.HANDOVER, summary=end.handover_summary)
         return ConversationResult(CallOutcome.COMPLETED)
 
+    # -- what comes in ------------------------------------------------------------------
+
     async def _pump_media(self) -> None:
-        """Caller audio goes to the listener at once (barge-in must not wait for the
-        loop); what it hears and the keys go to the inbox."""
-        events: AsyncIterator[object] = self.call.media.events()
-        async for event in events:
-            if isinstance(event, AudioFrame):
-                for heard in self.listener.feed(event.pcm):
-                    self.inbox.put_nowait(heard)
-            elif isinstance(event, DtmfDigit):
-                self.inbox.put_nowait(event)
+        """Caller audio goes to the listener as it comes; what it hears and the keys go
+        to the inbox. A failure reaches the loop instead of leaving the call deaf."""
+        try:
+            async for event in self.call.media.events():
+                if isinstance(event, AudioFrame):
+                    for heard in self.listener.feed(event.pcm):
+                        self.inbox.put_nowait(heard)
+                elif isinstance(event, DtmfDigit):
+                    self.inbox.put_nowait(event)
+        except Exception as exc:
+            self.inbox.put_nowait(exc)
+            return
         self.inbox.put_nowait(_MediaEnded())
 
     async def _pump_turns(self) -> None:
@@ -159,59 +176,46 @@ class _VoiceCall:
 
     async def handle(self, item: object) -> None:
         if isinstance(item, BargeIn):
-            if self.speaking is not None and not self.speaking.done():
-                await self.interrupt()
-                await self.call.log_event("barge_in", {"ms": _ms(self.call)})
+            if self.speaker.interrupted_by(item.at_s):
+                text = self.speaker.text
+                if await self.speaker.stop():
+                    self.interrupted = text
+                    self.record("barge_in", {"ms": _ms(self.call)})
         elif isinstance(item, UserTurn):
             await self.on_turn(item)
         elif isinstance(item, DtmfDigit):
-            await self.interrupt()
-            await self.call.log_event("caller_key", {"digit": item.digit})
-            self.speech_ended_at = time.monotonic()
-            await self.say(await self.engine.on_dtmf(item.digit))
+            await self.speaker.stop()
+            self.record("caller_key", {"digit": item.digit})
+            await self.say(await self.engine.on_dtmf(item.digit), heard_at=time.monotonic())
         elif isinstance(item, EscalationEnd):
-            await self.call.log_event(
-                "escalation_end", {"acknowledged": item.acknowledged, "told": True}
-            )
             # the service reports an end only when someone took it or nobody is left
-            await self.say(
-                await self.engine.on_escalation_end(
-                    item.acknowledged, item.person, still_trying=False
-                )
+            turn = await self.engine.on_escalation_end(
+                item.acknowledged, item.person, still_trying=False
             )
-
-    def escalation_ended(self, end: EscalationEnd) -> bool:
-        """The escalation this call started has ended; True if the caller will hear it
-        (still on the line and waiting), else the escalation service sends an SMS."""
-        if not self.media_open or not self.engine.holding:
-            return False
-        self.inbox.put_nowait(end)
-        return True
-
-    def check_speaking(self) -> None:
-        """A voice that died mid-reply must not leave the caller in silence: raise, and
-        the call controller hands the caller to people."""
-        task = self.speaking
-        if task is not None and task.done() and not task.cancelled():
-            exc = task.exception()
-            if exc is not None:
-                raise exc
-
-    def silent_too_long(self) -> bool:
-        busy = self.listener.busy or (self.speaking is not None and not self.speaking.done())
-        limit = HOLD_REASSURE_S if self.hold_until is not None else self.conv._silence_s
-        return not busy and time.monotonic() - self.quiet_since > limit
+            self.record("escalation_end", {"acknowledged": item.acknowledged, "told": True})
+            await self.say(turn)
+            told = self.told[-1] if self.told else None
+            if told is not None and not told.done():
+                self.speaker.on_played(lambda heard: _resolve(told, heard))
 
     async def on_turn(self, heard: UserTurn) -> None:
-        self.quiet_since = time.monotonic()
         if heard.error is not None:
             raise heard.error  # a dead recogniser: the call controller hands over
+        self.prompted_at = time.monotonic()  # the caller made a sound: no reprompt yet
         text = heard.text.strip()
+        if heard.cut and self.listener.in_turn and text:
+            self.cut_text.append(text)  # the caller is still talking: answer it all later
+            return
+        text = " ".join([*self.cut_text, text]).strip()
+        self.cut_text.clear()
         if not text:
-            return  # noise the VAD took for speech
-        # the caller stopped speaking silence_ms before the end of turn was decided
-        self.speech_ended_at = time.monotonic() - heard.latency_s - heard.silence_ms / 1000
-        await self.call.log_event(
+            # noise; if it cut a reply short, say that reply again
+            again, self.interrupted = self.interrupted, None
+            if again and not self.speaker.active:
+                self.speaker.start(again)
+            return
+        self.interrupted = None
+        self.record(
             "caller_said",
             {
                 "text": text,
@@ -221,54 +225,65 @@ class _VoiceCall:
                 "early": heard.early,
             },
         )
-        await self.say(await self.engine.on_text(text))
+        await self.say(await self.engine.on_text(text), heard_at=heard.speech_ended_at)
 
-    async def say(self, turn: Turn) -> None:
-        """Speak the turn's replies (in the background, so the caller can interrupt)."""
-        await self.interrupt()
+    def escalation_ended(self, end: EscalationEnd) -> bool | asyncio.Future[bool]:
+        """The escalation this call started has ended. False if the caller cannot hear
+        it (gone, or no longer waiting: the escalation service sends an SMS); else a
+        future that becomes True once the caller has heard it to the end."""
+        if not self.media_open or not self.engine.holding:
+            return False
+        told: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.told.append(told)
+        self.inbox.put_nowait(end)
+        return told
+
+    # -- what goes out ------------------------------------------------------------------
+
+    async def say(self, turn: Turn, heard_at: float | None = None) -> None:
+        """Carry out the turn's actions and speak its replies (in the background, so the
+        caller can interrupt); ``heard_at``: when the caller's speech it answers ended."""
+        self.speaker.check()  # a voice that died is not hidden by the next reply
+        await self.speaker.stop()
         if turn.hold_for_technician and self.hold_until is None:
             self.hold_until = time.monotonic() + self.conv._hold_s
         elif not turn.hold_for_technician:
             self.hold_until = None
         for action in turn.actions:
-            await self.call.log_event("action", {"type": type(action).__name__})
             if self.conv._act is not None:
-                await self.conv._act(action, self.call.info, self.escalation_ended)
+                # an emergency passed on must reach the rota even if the caller hangs up now
+                await asyncio.shield(self.conv._act(action, self.call.info, self.escalation_ended))
+            self.record("action", {"type": type(action).__name__})
         if turn.end is not None:
             self.end = turn
         if not turn.replies:
             return
         text = " ".join(turn.replies)
-        await self.call.log_event("assistant_said", {"text": text, "ms": _ms(self.call)})
-        self.speaking = asyncio.create_task(self._speak(text, self.speech_ended_at))
-        self.speech_ended_at = None
+        self.record("assistant_said", {"text": text, "ms": _ms(self.call)})
+        self.speaker.start(text, interruptible=turn.interruptible, heard_at=heard_at)
 
-    async def _speak(self, text: str, heard_at: float | None) -> None:
-        language = self.call.info.language
-        first = True
-        async for pcm in speak_stream(self.conv._tts, text, language):
-            self.echo.played(pcm)
-            if first and heard_at is not None:
-                self._record_turn_latency(round((time.monotonic() - heard_at) * 1000))
-            first = False
-            await self.call.media.play(pcm)
-        self.quiet_since = time.monotonic()
+    # -- helpers ------------------------------------------------------------------------
 
-    def _record_turn_latency(self, turn_ms: int) -> None:
-        """Stored with the call without holding up the audio."""
-        log.info("reply started", extra={"turn_ms": turn_ms})
-        task = asyncio.create_task(self.call.log_event("reply_audio", {"turn_ms": turn_ms}))
+    def idle(self) -> bool:
+        """Nobody is speaking and no turn is being recognised."""
+        return not self.listener.busy and not self.speaker.active
+
+    def quiet_for(self) -> float:
+        """Since the assistant last spoke, the caller last said something, or the last
+        reprompt."""
+        return time.monotonic() - max(self.speaker.finished_at, self.prompted_at)
+
+    def record(self, kind: str, data: dict[str, object]) -> None:
+        """Store an event with the call without holding up the conversation (the time is
+        taken now, so the order is kept)."""
+        task = asyncio.create_task(self.call.log_event(kind, data))
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
-    async def interrupt(self) -> None:
-        task, self.speaking = self.speaking, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await self.call.media.flush()
-            self.echo.stopped()
+
+def _resolve(future: asyncio.Future[bool], value: bool) -> None:
+    if not future.done():
+        future.set_result(value)
 
 
 def _ms(call: CallContext) -> int:

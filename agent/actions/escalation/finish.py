@@ -9,6 +9,7 @@ queues what to say): they are awaited one after the other.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import uuid
@@ -16,6 +17,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
+
+#: A listener that says it is telling the caller must have done so within this time.
+TELL_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,12 @@ async def tell(listener: FinishListener, end: EscalationEnd) -> bool:
     try:
         result = listener(end)
         if inspect.isawaitable(result):
-            result = await result
+            result = await asyncio.wait_for(result, TELL_TIMEOUT_S)
+    except TimeoutError:
+        log.warning(
+            "the caller was not told in time", extra={"escalation_id": str(end.escalation_id)}
+        )
+        return False
     except Exception:
         log.exception(
             "escalation finish listener failed", extra={"escalation_id": str(end.escalation_id)}

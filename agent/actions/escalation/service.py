@@ -279,16 +279,19 @@ class EscalationService:
             self._scheduler.schedule(rec.id, step.attempt_no, at)
 
     async def _acknowledged(self, rec: EscalationRecord, person: Contact) -> None:
-        """The caller first (they may be waiting on the line), then the technician's
-        SMS / e-mail, then, unless the caller was told, the caller's SMS."""
+        """The caller (they may be waiting on the line) and the technician's SMS / e-mail
+        at once, then, unless the caller heard it, the caller's SMS."""
         end = EscalationEnd(rec.id, acknowledged=True, person=person.name)
-        told = await tell_all(self._waiting.pop(rec.id, []), end)
-        if told:
-            await self.store.mark_caller_told(rec.id)
+        # A caller on the line is told at once; a listener's answer may take until the
+        # caller has heard it to the end, so the technician's details go out meanwhile.
+        telling = asyncio.create_task(tell_all(self._waiting.pop(rec.id, []), end))
         for listener in [self._on_ack, *self._listeners.pop(rec.id, [])]:
             if listener is not None:
                 await _call(listener, rec.id, person.name)
         await self._notify(rec, [person], "acknowledged")
+        told = await telling
+        if told:
+            await self.store.mark_caller_told(rec.id)
         if not told and self.config.caller_sms and rec.caller_number:
             await notify_caller(self._notifier, rec, person.name, self.config.business_name)
 
