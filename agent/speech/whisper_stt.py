@@ -111,6 +111,7 @@ class WhisperRecognizer:
         self._model = load_whisper_model(self.model_path, threads)
         self._window = WindowDecoder(self._model, language, beam_size)
         self.window_fallbacks = 0  # short-window results decoded again the normal way
+        self.window_loops = 0  # short-window results that repeated themselves (cut)
         # How long the shared model took to load (when this process first needed it).
         self.load_s = _load_s.get((self.model_path.expanduser().resolve(), threads), 0.0)
         # One CTranslate2 model serves one transcription at a time well; more would
@@ -140,6 +141,7 @@ class WhisperRecognizer:
                 return "", 0.0
             if window is not None:
                 short = self._window.decode(audio, window)
+                self.window_loops += short.looped
                 if not short.suspect:
                     return short.text, short.confidence
                 self.window_fallbacks += 1

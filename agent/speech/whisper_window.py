@@ -9,9 +9,11 @@ faster-whisper models. Windows shorter than about 10 s make Whisper repeat itsel
 from 10 s on, the transcripts matched the full window's on our test sentences
 (16 kHz and 8 kHz u-law) at about a third of the cost (see tests/speech).
 
-Every result is checked the way faster-whisper checks its own: a transcript that
-repeats itself (zlib compression ratio above 2.4) or fills the token budget is
-decoded again by faster-whisper's normal path, and "no speech" with a low
+Every result is checked: a decoder that loops on the short window says the
+utterance again and again ("Where can I find you? Where can I find you? Where
+can I"), so the repeats are cut; a transcript that still looks garbled (zlib
+compression ratio above 2.4, as faster-whisper checks) or fills the token budget
+is decoded again by faster-whisper's normal path; and "no speech" with a low
 log-probability gives an empty transcript (noise the VAD took for speech).
 """
 
@@ -41,7 +43,8 @@ class WindowResult:
     text: str
     avg_logprob: float
     no_speech_prob: float
-    suspect: bool  # repeated itself or ran out of tokens: decode the normal way instead
+    suspect: bool  # garbled or ran out of tokens: decode the normal way instead
+    looped: bool = False  # said the same thing over again; cut to saying it once
 
     @property
     def confidence(self) -> float:
@@ -107,12 +110,33 @@ class WindowDecoder:
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens else -10.0
         if result.no_speech_prob > NO_SPEECH_LIMIT and avg_logprob < LOG_PROB_LIMIT:
             text = ""
-        suspect = bool(text) and (
-            compression_ratio(text) > COMPRESSION_RATIO_LIMIT
-            or len(tokens) >= budget
-            or repeats_itself(text)
+        once = without_repeats(text)
+        looped = once != text
+        suspect = bool(once) and (
+            compression_ratio(once) > COMPRESSION_RATIO_LIMIT
+            or (len(tokens) >= budget and not looped)
+            or repeats_itself(once)
         )
-        return WindowResult(text, float(avg_logprob), float(result.no_speech_prob), suspect)
+        return WindowResult(once, float(avg_logprob), float(result.no_speech_prob), suspect, looped)
+
+
+def without_repeats(text: str, min_words: int = 3) -> str:
+    """``text`` up to where it starts saying the same thing again: a decoder looping on a
+    short window ("Where can I find you? Where can I find you? Where can I") said it once.
+    A phrase of ``min_words`` or more words that recurs at once, and everything after it
+    that only repeats it, is cut; anything else is left alone."""
+    tokens = text.split()
+    words = [re.sub(r"\W+", "", t.lower()) for t in tokens]
+    n = len(words)
+    for start in range(n):
+        for size in range(min_words, (n - start) // 2 + 1):
+            unit = words[start : start + size]
+            if words[start + size : start + 2 * size] != unit:
+                continue
+            rest = words[start + size :]
+            if all(w == unit[i % size] for i, w in enumerate(rest)):
+                return " ".join(tokens[: start + size])
+    return text
 
 
 def repeats_itself(text: str, min_words: int = 3) -> bool:
