@@ -27,10 +27,8 @@ from pathlib import Path
 
 import httpx
 
-from agent.speech.audio import dbfs, resample
-from agent.speech.piper_tts import PiperTts
 from tests.support.lab import ARI_URL, ari_auth
-from tests.support.lab_line import Line
+from tests.support.lab_line import Line, converse, piper_caller_voice
 from tests.support.phones import RtpEndpoint, place_call
 from tests.support.postgres import LabPostgres
 
@@ -64,36 +62,18 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
-def trimmed(pcm16: bytes, threshold_dbfs: float = -45.0) -> bytes:
-    """The speech only: a caller's "end of speech" is its last loud 20 ms frame."""
-    frame = 640
-    loud = [i for i in range(0, len(pcm16) - frame + 1, frame)
-            if dbfs(pcm16[i : i + frame]) > threshold_dbfs]  # fmt: skip
-    return pcm16[loud[0] : loud[-1] + frame] if loud else pcm16
-
-
 async def caller(
     voices: list[bytes], goodbye: bytes, latencies: list[float], *, think: bool
 ) -> bool:
     """One call; False (and a note on stderr) if it failed: the bench goes on."""
 
+    async def hang_up(line: Line) -> None:
+        await line.say(goodbye)
+        await asyncio.sleep(30)  # until the assistant hangs up
+
     async def talk(rtp: RtpEndpoint) -> None:
-        await rtp.wait_for_peer(10)
-        line = Line(rtp)
-        sender = asyncio.create_task(line.run())
-        try:
-            await line.assistant_done()  # the greeting
-            for pcm in voices:
-                if think:
-                    await asyncio.sleep(random.uniform(*THINK_S))
-                await line.say(pcm)
-                first = await line.first_reply_after(line.said_at)
-                latencies.append(first - line.speech_ended_at)
-                await line.assistant_done()
-            await line.say(goodbye)
-            await asyncio.sleep(30)  # until the assistant hangs up
-        finally:
-            sender.cancel()
+        pause = (lambda: random.uniform(*THINK_S)) if think else None
+        await converse(rtp, voices, pause=pause, latencies=latencies, then=hang_up)
 
     result = await place_call("800", hold_s=150, timeout=180, during=talk, wait_for_hangup=True)
     if not result.ok:
@@ -219,9 +199,9 @@ async def one_voice(
 
 async def run() -> dict[str, object]:
     random.seed(20261205)
-    piper = PiperTts()
-    voices = [trimmed(resample(await piper.synthesize(s, "en"), 16000, 8000)) for s in SENTENCES]
-    goodbye = trimmed(resample(await piper.synthesize(GOODBYE, "en"), 16000, 8000))
+    voice = piper_caller_voice()  # trimmed to the speech: its last packet ends the speech
+    voices = [await voice(s) for s in SENTENCES]
+    goodbye = await voice(GOODBYE)
     database_url = await fresh_database("rufbereit_bench")
     results: dict[str, object] = {}
     for tts in ("espeak", "piper"):

@@ -216,6 +216,23 @@ async def start_call(
     return Harness(media, tts, events, task, escalations)
 
 
+async def emergency_after_hours(
+    profile: BusinessProfile, speech: bytes, hold_s: float = 90.0
+) -> Harness:
+    """A call after hours that reports a burst pipe and confirms: the rota is started and
+    the caller waits on the line."""
+    script = ("Bei uns ist ein Rohrbruch im Keller", "Lindwurmstraße 1, München", "ja", "ja")
+    h = await start_call(profile, ScriptedRecognizer(*script), now=MONDAY_22, hold_s=hold_s)
+    await h.spoken(1)
+    for n in range(len(script)):
+        await h.media.talk(speech)
+        await h.media.quiet(0.5)
+        await h.spoken(n + 2)
+        if h.escalations:
+            return h
+    raise AssertionError(f"no escalation started: {h.events}")
+
+
 # ------------------------------------------------------------------ the tests
 
 
@@ -330,15 +347,7 @@ async def test_a_dead_recogniser_or_voice_reaches_the_call_controller(
 async def test_the_emergency_caller_waits_and_hears_who_took_it(
     profile: BusinessProfile, speech: bytes
 ) -> None:
-    script = ("Bei uns ist ein Rohrbruch im Keller", "Lindwurmstraße 1, München", "ja", "ja")
-    h = await start_call(profile, ScriptedRecognizer(*script), now=MONDAY_22)
-    await h.spoken(1)
-    for n in range(len(script)):
-        await h.media.talk(speech)
-        await h.media.quiet(0.5)
-        await h.spoken(n + 2)
-        if h.escalations:
-            break
+    h = await emergency_after_hours(profile, speech)
     [(request, listener)] = h.escalations
     assert request.address.startswith("Lindwurmstraße")
     told = listener(EscalationEnd(uuid.uuid4(), acknowledged=True, person="Thomas Huber"))
@@ -353,15 +362,7 @@ async def test_the_emergency_caller_waits_and_hears_who_took_it(
 async def test_a_caller_gone_before_the_technician_answered_is_not_told(
     profile: BusinessProfile, speech: bytes
 ) -> None:
-    script = ("Bei uns ist ein Rohrbruch im Keller", "Lindwurmstraße 1, München", "ja", "ja")
-    h = await start_call(profile, ScriptedRecognizer(*script), now=MONDAY_22)
-    await h.spoken(1)
-    for n in range(len(script)):
-        await h.media.talk(speech)
-        await h.media.quiet(0.5)
-        await h.spoken(n + 2)
-        if h.escalations:
-            break
+    h = await emergency_after_hours(profile, speech)
     [(_, listener)] = h.escalations
     h.task.cancel()  # the controller cancels the conversation when the caller hangs up
     with pytest.raises(asyncio.CancelledError):
@@ -372,15 +373,7 @@ async def test_a_caller_gone_before_the_technician_answered_is_not_told(
 async def test_the_wait_for_the_technician_ends_after_hold_s(
     profile: BusinessProfile, speech: bytes
 ) -> None:
-    script = ("Bei uns ist ein Rohrbruch im Keller", "Lindwurmstraße 1, München", "ja", "ja")
-    h = await start_call(profile, ScriptedRecognizer(*script), now=MONDAY_22, hold_s=0.5)
-    await h.spoken(1)
-    for n in range(len(script)):
-        await h.media.talk(speech)
-        await h.media.quiet(0.5)
-        await h.spoken(n + 2)
-        if h.escalations:
-            break
+    h = await emergency_after_hours(profile, speech, hold_s=0.5)
     for _ in range(100):
         if h.task.done():
             break

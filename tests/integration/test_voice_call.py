@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,24 +18,11 @@ import pytest
 
 from agent.app import running_agent
 from agent.config import Settings, load_settings
-from agent.speech.audio import resample
-from agent.speech.piper_tts import PiperTts
 from agent.storage import Database
-from tests.support.lab_line import Line
+from tests.support.lab_line import CallerVoice, Line, converse, finished_call
 from tests.support.phones import RtpEndpoint, place_call
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def caller_voice() -> Callable[[str], Awaitable[bytes]]:
-    piper = PiperTts()
-
-    async def speak(text: str) -> bytes:
-        pcm16 = await piper.synthesize(text, "en")
-        return resample(pcm16, 16000, 8000)
-
-    return speak
 
 
 def _settings(pg_database: str, tmp_path: Path) -> Settings:
@@ -51,7 +37,7 @@ def _settings(pg_database: str, tmp_path: Path) -> Settings:
 
 
 async def test_booking_an_appointment_by_voice(
-    lab: None, pg_database: str, tmp_path: Path, caller_voice: Callable[[str], Awaitable[bytes]]
+    lab: None, pg_database: str, tmp_path: Path, caller_voice: CallerVoice
 ) -> None:
     sentences = [
         "Hello, I would like to book an appointment for a heating service.",
@@ -64,31 +50,17 @@ async def test_booking_an_appointment_by_voice(
     voices = [await caller_voice(s) for s in sentences]
 
     async def conversation(rtp: RtpEndpoint) -> None:
-        await rtp.wait_for_peer(10)
-        line = Line(rtp)
-        sender = asyncio.create_task(line.run())
-        try:
-            await line.assistant_done()  # the greeting
-            for pcm in voices:
-                await line.say(pcm)
-                await line.assistant_done()
-        finally:
-            sender.cancel()
+        await converse(rtp, voices)
 
     async with running_agent(_settings(pg_database, tmp_path)) as agent:
         result = await place_call(
             "800", hold_s=120, timeout=150, during=conversation, wait_for_hangup=True
         )
         assert result.ok, result.error_text
-        for _ in range(100):  # the record is completed a moment after the BYE
-            calls = await agent.call_log.recent_calls(1)
-            if calls and calls[0]["ended_at"] is not None:
-                break
-            await asyncio.sleep(0.1)
-        events = await agent.call_log.events(calls[0]["id"])
+        call, events = await finished_call(agent.call_log)
     said = [e["data"]["text"] for e in events if e["kind"] == "caller_said"]
     replies = [e["data"]["text"] for e in events if e["kind"] == "assistant_said"]
-    transcript = "\n".join(f"{e['kind']}: {e['data']}" for e in events) + f"\n{calls[0]}"
+    transcript = "\n".join(f"{e['kind']}: {e['data']}" for e in events) + f"\n{call}"
     assert len(said) >= 5, f"the assistant heard too little:\n{transcript}"
     assert len(replies) >= 6, f"both sides are stored with the call:\n{transcript}"
     assert any("heating" in s.lower() for s in said), transcript
@@ -108,7 +80,7 @@ async def test_booking_an_appointment_by_voice(
 
 
 async def test_barge_in_stops_the_reply(
-    lab: None, pg_database: str, tmp_path: Path, caller_voice: Callable[[str], Awaitable[bytes]]
+    lab: None, pg_database: str, tmp_path: Path, caller_voice: CallerVoice
 ) -> None:
     """The caller talks over a long answer: the assistant's audio stops within 300 ms.
     (The greeting itself cannot be talked over: it carries the privacy notice.)"""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,10 @@ import pytest
 from agent.app import running_agent
 from agent.config import Settings, load_settings
 from agent.profile import OnCall, OpeningHours
-from agent.speech.audio import resample, rms
-from agent.speech.piper_tts import PiperTts
+from agent.speech.audio import rms
 from agent.storage import Database
 from tests.escalation.phones import pressing_phone
-from tests.support.lab_line import Line
+from tests.support.lab_line import CallerVoice, Line, converse, finished_call
 from tests.support.phones import RtpEndpoint, dbfs, place_call
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -51,16 +49,6 @@ ROTA = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def caller_voice() -> Callable[[str], Awaitable[bytes]]:
-    piper = PiperTts()
-
-    async def speak(text: str) -> bytes:
-        return resample(await piper.synthesize(text, "en"), 16000, 8000)
-
-    return speak
-
-
 def _after_hours(pg_database: str, tmp_path: Path) -> Settings:
     settings = load_settings(
         env={
@@ -81,25 +69,17 @@ def _after_hours(pg_database: str, tmp_path: Path) -> Settings:
 
 
 async def test_the_caller_waits_and_hears_that_the_technician_took_it(
-    lab: None, pg_database: str, tmp_path: Path, caller_voice: Callable[[str], Awaitable[bytes]]
+    lab: None, pg_database: str, tmp_path: Path, caller_voice: CallerVoice
 ) -> None:
     voices = [await caller_voice(s) for s in SENTENCES]
     heard: dict[str, float] = {}
 
+    async def wait_on_the_line(line: Line) -> None:
+        heard["waiting_since"] = time.monotonic()
+        await asyncio.sleep(120)  # until the assistant tells them and hangs up
+
     async def conversation(rtp: RtpEndpoint) -> None:
-        await rtp.wait_for_peer(10)
-        line = Line(rtp)
-        sender = asyncio.create_task(line.run())
-        try:
-            await line.assistant_done()  # the greeting
-            for pcm in voices:
-                await line.say(pcm)
-                await line.assistant_done()
-            heard["waiting_since"] = time.monotonic()
-            # the caller stays on the line until the assistant tells them and hangs up
-            await asyncio.sleep(120)
-        finally:
-            sender.cancel()
+        await converse(rtp, voices, then=wait_on_the_line)
 
     # The technician answers and presses 1 once the emergency has been read out.
     async with (
@@ -110,12 +90,7 @@ async def test_the_caller_waits_and_hears_that_the_technician_took_it(
             "800", hold_s=150, timeout=170, during=conversation, wait_for_hangup=True
         )
         assert result.ok, result.error_text
-        for _ in range(100):  # the record is completed a moment after the BYE
-            calls = await agent.call_log.recent_calls(1)
-            if calls and calls[0]["ended_at"] is not None:
-                break
-            await asyncio.sleep(0.1)
-        events = await agent.call_log.events(calls[0]["id"])
+        _, events = await finished_call(agent.call_log)
         technician_calls = technician.calls
     transcript = "\n".join(f"{e['kind']}: {e['data']}" for e in events)
     kinds = [e["kind"] for e in events]

@@ -28,11 +28,8 @@ def test_a_looping_transcript_is_cut_to_saying_it_once() -> None:
     assert without_repeats("Where can I find you? Where can I find you? Where can I") == (
         "Where can I find you?"
     )
-    assert (
-        without_repeats(
-            "Sorry to interrupt, I need a plumber for leaking pipe. I need a plumber for leaking pipe."
-        )
-        == "Sorry to interrupt, I need a plumber for leaking pipe."
-    )
+    looped = "Sorry to interrupt, I need a plumber for leaking pipe. I need a plumber for"
+    looped += " leaking pipe."
+    assert without_repeats(looped) == "Sorry to interrupt, I need a plumber for leaking pipe."
     for fine in ("Next Tuesday at 10 in the morning, please.", "nein nein nein", "Yes. Yes."):
         assert without_repeats(fine) == fine

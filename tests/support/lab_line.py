@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
-from agent.speech.audio import rms, samples
+from agent.speech.audio import resample, rms, samples
+from agent.speech.piper_tts import PiperTts
+from agent.storage import CallEventRow, CallLog, CallRow
 from tests.support.phones import RtpEndpoint, dbfs
 
 LOUD_DBFS = -40.0
@@ -82,3 +85,70 @@ class Line:
                 return
             await asyncio.sleep(0.1)
         raise AssertionError("the assistant did not answer")
+
+
+CallerVoice = Callable[[str], Awaitable[bytes]]
+
+
+def piper_caller_voice() -> CallerVoice:
+    """English sentences as a caller says them into a phone: the Piper test voice at 8 kHz,
+    trimmed to the speech (so the end of the last packet is the end of speech)."""
+    piper = PiperTts()
+
+    async def speak(text: str) -> bytes:
+        return trimmed(resample(await piper.synthesize(text, "en"), 16000, 8000))
+
+    return speak
+
+
+def trimmed(pcm: bytes, threshold_dbfs: float = -45.0, frame: int = 320) -> bytes:
+    """``pcm`` without the quiet before and after the speech (frames of ``frame`` bytes)."""
+    loud = [i for i in range(0, len(pcm) - frame + 1, frame)
+            if dbfs(rms(pcm[i : i + frame])) > threshold_dbfs]  # fmt: skip
+    return pcm[loud[0] : loud[-1] + frame] if loud else pcm
+
+
+async def converse(
+    rtp: RtpEndpoint,
+    voices: list[bytes],
+    *,
+    pause: Callable[[], float] | None = None,
+    latencies: list[float] | None = None,
+    then: Callable[[Line], Awaitable[None]] | None = None,
+) -> None:
+    """A caller that waits for the greeting, then says each of ``voices`` after the
+    assistant has answered the one before and fallen quiet (and ``pause()`` seconds more:
+    a caller thinking); ``latencies`` gets, for each, the time from the end of the speech
+    to the first reply audio at the phone; then ``then(line)``."""
+    await rtp.wait_for_peer(10)
+    line = Line(rtp)
+    sender = asyncio.create_task(line.run())
+    try:
+        await line.assistant_done()  # the greeting
+        for pcm in voices:
+            if pause is not None:
+                await asyncio.sleep(pause())
+            await line.say(pcm)
+            if latencies is not None:
+                first = await line.first_reply_after(line.said_at)
+                latencies.append(first - line.speech_ended_at)
+            await line.assistant_done()
+        if then is not None:
+            await then(line)
+    finally:
+        sender.cancel()
+
+
+async def finished_call(
+    call_log: CallLog, within: float = 10.0
+) -> tuple[CallRow, list[CallEventRow]]:
+    """The latest call once its record is complete (a moment after the BYE), with its
+    events."""
+    deadline = time.monotonic() + within
+    while True:
+        calls = await call_log.recent_calls(1)
+        if (calls and calls[0]["ended_at"] is not None) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    assert calls, "no call was recorded"
+    return calls[0], await call_log.events(calls[0]["id"])

@@ -211,16 +211,7 @@ class EscalationStore:
         self, within_s: float = 86400.0
     ) -> list[EscalationRecord]:
         """Acknowledged lately, but the technician's SMS / e-mail was never recorded."""
-        async with self.db.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(
-                "SELECT * FROM escalations e WHERE state = 'acknowledged'"
-                " AND closed_at > now() - make_interval(secs => %s) AND NOT EXISTS"
-                " (SELECT 1 FROM escalation_notifications n WHERE n.escalation_id = e.id"
-                " AND n.purpose = 'acknowledged')",
-                (within_s,),
-            )
-            return [record_from_row(r) for r in await cur.fetchall()]
+        return await self._acknowledged_lately(within_s, "acknowledged")
 
     async def mark_caller_told(self, escalation_id: uuid.UUID) -> None:
         """The caller heard on the line that the technician took it (no SMS needed)."""
@@ -236,15 +227,22 @@ class EscalationStore:
     ) -> list[EscalationRecord]:
         """Acknowledged lately, with a caller's number, but the caller was neither told on
         the line nor sent the SMS (the process died in between)."""
+        return await self._acknowledged_lately(
+            within_s, "caller_acknowledged", "AND caller_told_at IS NULL AND caller_number <> ''"
+        )
+
+    async def _acknowledged_lately(
+        self, within_s: float, missing: str, also: str = ""
+    ) -> list[EscalationRecord]:
+        """Acknowledged within ``within_s`` without a ``missing`` notification recorded."""
         async with self.db.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 "SELECT * FROM escalations e WHERE state = 'acknowledged'"
-                " AND closed_at > now() - make_interval(secs => %s)"
-                " AND caller_told_at IS NULL AND caller_number <> '' AND NOT EXISTS"
+                f" AND closed_at > now() - make_interval(secs => %s) {also} AND NOT EXISTS"
                 " (SELECT 1 FROM escalation_notifications n WHERE n.escalation_id = e.id"
-                " AND n.purpose = 'caller_acknowledged')",
-                (within_s,),
+                " AND n.purpose = %s)",
+                (within_s, missing),
             )
             return [record_from_row(r) for r in await cur.fetchall()]
 
