@@ -104,9 +104,15 @@ class PiperTts:
         rate: float = 1.0,
         max_chars: int = 5000,
         max_concurrent: int = 1,
+        variation: float | None = None,
     ) -> None:
+        """``variation``: how much the voice varies from one synthesis of a text to the
+        next (Piper's noise scales); None: the voice's own, 0: the same audio every time."""
         if not 0.5 <= rate <= 2.0:
             raise ValueError("rate must be 0.5..2.0")
+        if variation is not None and not 0.0 <= variation <= 1.0:
+            raise ValueError("variation must be 0..1")
+        self.variation = variation
         configured = {k: Path(v).expanduser() for k, v in (voices or {}).items()}
         if not configured:
             found = bundled_voice()
@@ -135,8 +141,8 @@ class PiperTts:
         raise TtsError(f"no Piper voice configured for language {language!r}")
 
     def voice_for(self, language: str) -> str:
-        """Voice file and rate (part of the cache key)."""
-        return f"{self.model_for(language)}+r{self.rate}"
+        """Voice file, rate and variation (part of the cache key)."""
+        return f"{self.model_for(language)}+r{self.rate}+v{self.variation}"
 
     def describe(self, language: str) -> str:
         model = self.model_for(language)
@@ -161,6 +167,9 @@ class PiperTts:
         from piper import SynthesisConfig
 
         config = SynthesisConfig(length_scale=voice.config.length_scale / self.rate)
+        if self.variation is not None:
+            config.noise_scale = voice.config.noise_scale * self.variation
+            config.noise_w_scale = voice.config.noise_w_scale * self.variation
         try:
             chunks = list(voice.synthesize(text, syn_config=config))
         except Exception as exc:

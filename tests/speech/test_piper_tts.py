@@ -93,3 +93,12 @@ async def test_warm_up_loads_the_voice_before_the_first_call(piper: PiperTts) ->
     with pytest.raises(TtsError, match="German"):
         await warm_up(tts, ["de"])
     await warm_up(make_tts(), ["de", "en"])  # espeak: nothing to load
+
+
+async def test_without_variation_the_voice_says_a_text_the_same_way_every_time() -> None:
+    steady = PiperTts(variation=0.0)
+    first = await steady.synthesize("Next Tuesday at ten, please.", "en")
+    assert first == await steady.synthesize("Next Tuesday at ten, please.", "en")
+    assert steady.voice_for("en") != PiperTts().voice_for("en")  # a cache key of its own
+    with pytest.raises(ValueError):
+        PiperTts(variation=2.0)

@@ -92,8 +92,9 @@ CallerVoice = Callable[[str], Awaitable[bytes]]
 
 def piper_caller_voice() -> CallerVoice:
     """English sentences as a caller says them into a phone: the Piper test voice at 8 kHz,
-    trimmed to the speech (so the end of the last packet is the end of speech)."""
-    piper = PiperTts()
+    trimmed to the speech (so the end of the last packet is the end of speech), the same
+    audio every run (Piper's variation off), so a recognition slip is not left to chance."""
+    piper = PiperTts(variation=0.0)
 
     async def speak(text: str) -> bytes:
         return trimmed(resample(await piper.synthesize(text, "en"), 16000, 8000))
