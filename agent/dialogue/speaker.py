@@ -83,8 +83,10 @@ class Speaker:
             await asyncio.wait({task})
             return False
         task.cancel()
-        await asyncio.wait({task})  # not `await task`: a cancel of our caller must go through
+        # Asterisk drops the queued audio first; the reply's task stops sending meanwhile
+        # (the media session ignores what a flushed play() would still send).
         await self._call.media.flush()
+        await asyncio.wait({task})  # not `await task`: a cancel of our caller must go through
         self._echo.stopped()
         self.finished_at = time.monotonic()
         return True

@@ -178,9 +178,11 @@ class _VoiceCall:
         if isinstance(item, BargeIn):
             if self.speaker.interrupted_by(item.at_s):
                 text = self.speaker.text
+                # how long after the caller began the assistant stopped (audio time)
+                detect_ms = round((self.listener.vad.position_s - item.at_s) * 1000)
                 if await self.speaker.stop():
                     self.interrupted = text
-                    self.record("barge_in", {"ms": _ms(self.call)})
+                    self.record("barge_in", {"ms": _ms(self.call), "detect_ms": detect_ms})
         elif isinstance(item, UserTurn):
             await self.on_turn(item)
         elif isinstance(item, DtmfDigit):

@@ -111,8 +111,12 @@ async def test_barge_in_stops_the_reply(
         assert result.ok, result.error_text
         await asyncio.sleep(0.5)
         calls = await agent.call_log.recent_calls(1)
-        kinds = [e["kind"] for e in await agent.call_log.events(calls[0]["id"])]
+        events = await agent.call_log.events(calls[0]["id"])
+        kinds = [e["kind"] for e in events]
     assert measured, "the caller did not get to interrupt"
+    barge = [e["data"] for e in events if e["kind"] == "barge_in"]
+    if barge:  # the agent's part: caller speech start (its VAD) to stopping the reply
+        measured["agent_detect_ms"] = barge[0].get("detect_ms", -1)
     assert measured["loud_before"] > 0, "the answer was not playing when the caller spoke"
     assert "barge_in" in kinds, kinds
     # 300 ms is the product's promise; the path back (jitter buffer, 20 ms packets) is in it.
