@@ -93,8 +93,9 @@ class _VoiceCall:
         self.conv = conv
         self.call = call
         self.engine = conv._new_engine(call.info)
-        echo = EchoGate(erl_db=conv._stt.echo_return_loss_db)
-        self.listener = TurnListener(conv._recognizer, conv._stt, echo=echo)
+        echo = self.echo = EchoGate(erl_db=conv._stt.echo_return_loss_db)
+        gate = echo if conv._stt.echo_gate else None
+        self.listener = TurnListener(conv._recognizer, conv._stt, echo=gate)
         self.background: set[asyncio.Task[None]] = set()
         self.speaker = Speaker(
             call, conv._tts, echo, position=lambda: self.listener.vad.position_s, record=self.record
@@ -182,7 +183,15 @@ class _VoiceCall:
                 detect_ms = round((self.listener.vad.position_s - item.at_s) * 1000)
                 if await self.speaker.stop():
                     self.interrupted = text
-                    self.record("barge_in", {"ms": _ms(self.call), "detect_ms": detect_ms})
+                    learnt = self.echo.learnt_erl_db
+                    self.record(
+                        "barge_in",
+                        {
+                            "ms": _ms(self.call),
+                            "detect_ms": detect_ms,
+                            "echo_loss_db": None if learnt is None else round(learnt),
+                        },
+                    )
         elif isinstance(item, UserTurn):
             await self.on_turn(item)
         elif isinstance(item, DtmfDigit):

@@ -34,7 +34,9 @@ class SttSettings(BaseModel):
         description="shortest encoder window for a turn (30: faster-whisper's own 30 s path)",
     )
     vad_aggressiveness: int = Field(2, ge=0, le=3, description="webrtcvad mode 0..3")
-    speech_start_ms: int = Field(80, ge=20, le=1000, description="speech needed to start")
+    speech_start_ms: int = Field(
+        60, ge=20, le=1000, description="speech needed to start a turn (and to barge in)"
+    )
     end_of_turn_ms: int = Field(
         300, ge=100, le=3000, description="silence that ends a turn whose words sound finished"
     )
@@ -50,12 +52,17 @@ class SttSettings(BaseModel):
         le=3000,
         description="silence after which Whisper starts on the words so far (0: off)",
     )
+    echo_gate: bool = Field(
+        True,
+        description="hold back the assistant's own voice coming back on the line "
+        "(off: any sound from the caller's side can barge in)",
+    )
     echo_return_loss_db: float = Field(
         15.0,
         ge=0,
         le=60,
-        description="while the assistant speaks, caller audio this much quieter than it "
-        "is taken for its echo and cannot barge in (smaller: stricter)",
+        description="until the line's echo is measured: caller audio this much quieter "
+        "than the assistant is taken for its echo (smaller: stricter)",
     )
     pre_roll_ms: int = Field(300, ge=0, le=2000, description="audio kept before speech start")
     max_turn_s: float = Field(30.0, gt=0, le=300, description="a longer turn is cut here")

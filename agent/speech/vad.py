@@ -146,7 +146,8 @@ class VoiceActivityDetector:
         self._levels.append(level)
         floor = min(self._levels)  # minimum statistics: speech has gaps, noise has none
         loud = level >= self.min_dbfs and level >= floor + self.margin_db
-        if loud and self.gate is not None and not self.gate(level):
+        # every frame goes to the gate: the quiet ones teach it the line's echo
+        if self.gate is not None and not self.gate(level):
             return False
         return loud and self._is_speech(frame)
 

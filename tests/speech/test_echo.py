@@ -58,3 +58,39 @@ def test_bad_settings_are_refused() -> None:
         EchoGate(erl_db=-1)
     with pytest.raises(ValueError):
         EchoGate(tail_s=0)
+
+
+def _listen(gate: EchoGate, now: list[float], caller_db: float, seconds: float) -> None:
+    for _ in range(round(seconds / 0.02)):
+        gate.allows(caller_db)
+        now[0] += 0.02
+
+
+def test_a_line_without_echo_opens_the_gate_for_soft_speech() -> None:
+    now = [0.0]
+    gate = EchoGate(erl_db=15, clock=lambda: now[0])
+    gate.played(tone(-15, 150))  # three seconds of the assistant
+    assert not gate.allows(-38)  # before it knows the line: the assumed 15 dB
+    _listen(gate, now, -math.inf, 1.5)  # the caller's side stays silent meanwhile
+    assert gate.learnt_erl_db is not None and gate.learnt_erl_db > 40
+    assert gate.allows(-38)  # a soft "Moment" now barges in
+
+
+def test_a_line_with_strong_echo_makes_the_gate_stricter() -> None:
+    now = [0.0]
+    gate = EchoGate(erl_db=15, clock=lambda: now[0])
+    gate.played(tone(-15, 150))
+    assert gate.allows(-25)  # 10 dB down: would pass the assumed 15 dB
+    _listen(gate, now, -25, 1.5)  # ... but it is what always comes back: echo
+    assert gate.learnt_erl_db == pytest.approx(10, abs=1)
+    assert not gate.allows(-25)  # the echo is held back now
+    assert gate.allows(-12)  # someone talking over it still gets through
+
+
+def test_pauses_in_what_we_play_teach_nothing() -> None:
+    """The silence after a sentence is no reference: silence coming back is no echo."""
+    now = [0.0]
+    gate = EchoGate(clock=lambda: now[0])
+    gate.played(bytes(640 * 100))  # two seconds of digital silence
+    _listen(gate, now, -math.inf, 2.0)
+    assert gate.learnt_erl_db is None and gate.reference_db() == -math.inf
