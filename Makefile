@@ -38,6 +38,7 @@ demo: setup lab-up ## the whole thing: lab + agent + a demo call, and what happe
 	bash lab/demo.sh
 
 bench: setup lab-up ## benchmarks (not part of make test): writes bench/results.json, see bench/README.md
+	RUFBEREIT_BENCH_BARGE_IN=0.6,1.2,1.8,2.4,3.0 \
 	$(PYTEST) -q tests/speech/test_stt_vosk.py tests/speech/test_stt_whisper.py \
 		tests/speech/test_tts_latency.py tests/escalation/test_bench.py \
 		tests/integration/test_voice_call.py

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import statistics
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -79,29 +82,48 @@ async def test_booking_an_appointment_by_voice(
     assert starts_at.weekday() == 1 and starts_at.astimezone(ZoneInfo("Europe/Berlin")).hour == 10
 
 
+def _barge_in_delays() -> list[float]:
+    """How far into the answer the caller interrupts: once in CI; `make bench` sets
+    several (RUFBEREIT_BENCH_BARGE_IN), so the number is not one moment's luck."""
+    raw = os.environ.get("RUFBEREIT_BENCH_BARGE_IN", "1.0")
+    return [float(x) for x in raw.split(",") if x.strip()]
+
+
+_BARGE_INS: list[dict[str, float]] = []
+
+
+@pytest.mark.parametrize("delay_s", _barge_in_delays())
 async def test_barge_in_stops_the_reply(
-    lab: None, pg_database: str, tmp_path: Path, caller_voice: CallerVoice
+    lab: None, pg_database: str, tmp_path: Path, caller_voice: CallerVoice, delay_s: float
 ) -> None:
     """The caller talks over a long answer: the assistant's audio stops within 300 ms.
     (The greeting itself cannot be talked over: it carries the privacy notice.)"""
     question = await caller_voice("What are your opening hours?")
     interruption = await caller_voice("Sorry to interrupt, I need a plumber for a leaking pipe.")
-    measured: dict[str, float] = {}
+    measured: dict[str, float] = {"delay_s": delay_s}
+    onset_wall = datetime.now(UTC)
 
     async def conversation(rtp: RtpEndpoint) -> None:
+        nonlocal onset_wall
         await rtp.wait_for_peer(10)
-        line = Line(rtp)
+        line = Line(rtp, idle_ms=20)  # the caller's words start within 20 ms
         sender = asyncio.create_task(line.run())
         try:
             await line.assistant_done()  # the greeting, to its end
             await line.say(question)
             await line.first_reply_after(line.said_at)
-            await asyncio.sleep(1.0)  # well into the answer (about 8 s long)
-            onset = time.monotonic()
+            await asyncio.sleep(delay_s)  # into the answer (about 8 s long) ...
+            for _ in range(50):  # ... in the middle of a word, so a pause is not a stop
+                if line.loud_now():
+                    break
+                await asyncio.sleep(0.005)
+            asked, asked_wall = time.monotonic(), datetime.now(UTC)
             await line.say(interruption)
+            onset = line.said_at  # its first packet went out
+            onset_wall = asked_wall + timedelta(seconds=onset - asked)
             window_end = onset + len(interruption) / 16000
             late = [t for t in line.loud_since(onset) if t <= window_end]
-            measured["stopped_after_ms"] = (max(late, default=onset) - onset) * 1000
+            measured["quiet_after_ms"] = (max(late, default=onset) - onset) * 1000
             measured["loud_before"] = len(line.loud_since(onset - 1.0)) - len(late)
         finally:
             sender.cancel()
@@ -113,16 +135,33 @@ async def test_barge_in_stops_the_reply(
         calls = await agent.call_log.recent_calls(1)
         events = await agent.call_log.events(calls[0]["id"])
         kinds = [e["kind"] for e in events]
-    assert measured, "the caller did not get to interrupt"
-    barge = [e["data"] for e in events if e["kind"] == "barge_in"]
-    if barge:  # the agent's part: caller speech start (its VAD) to stopping the reply
-        measured["agent_detect_ms"] = barge[0].get("detect_ms", -1)
-        measured["echo_loss_db"] = barge[0].get("echo_loss_db") or -1
+    assert "quiet_after_ms" in measured, "the caller did not get to interrupt"
     assert measured["loud_before"] > 0, "the answer was not playing when the caller spoke"
     assert "barge_in" in kinds, kinds
-    # 300 ms is the product's promise; the path back (jitter buffer, 20 ms packets) is in it.
-    assert measured["stopped_after_ms"] <= 300, measured
-    _write_json(Path("bench/barge_in.json"), measured)
+    barge = next(e for e in events if e["kind"] == "barge_in")
+    # The agent's part: its VAD's speech start to stopping the reply (audio time) ...
+    measured["agent_detect_ms"] = barge["data"].get("detect_ms", -1)
+    measured["echo_loss_db"] = barge["data"].get("echo_loss_db") or -1
+    # ... and when it stopped the reply, on the caller's clock (same machine).
+    measured["agent_stopped_after_ms"] = (barge["at"] - onset_wall).total_seconds() * 1000
+    # Stopped at the caller: quiet there, and never before the agent stopped sending (a
+    # pause between words can fall quiet sooner). The path back is in the 300 ms promise.
+    stopped = max(measured["quiet_after_ms"], measured["agent_stopped_after_ms"])
+    measured["stopped_after_ms"] = stopped
+    _BARGE_INS.append({k: round(v, 1) for k, v in measured.items()})
+    _write_json(Path("bench/barge_in.json"), _barge_in_summary(_BARGE_INS))
+    assert stopped <= 300, measured
+
+
+def _barge_in_summary(runs: list[dict[str, float]]) -> dict[str, object]:
+    stops = sorted(r["stopped_after_ms"] for r in runs)
+    return {
+        "what": "caller starts talking over a long answer -> reply audio stopped (ms)",
+        "n": len(stops),
+        "median_ms": round(statistics.median(stops), 1),
+        "max_ms": stops[-1],
+        "runs": runs,
+    }
 
 
 @pytest.mark.parametrize(("gate", "interrupted"), [(True, False), (False, True)])

@@ -23,8 +23,14 @@ SILENCE_8K_200MS = bytes(3200)
 
 
 class Line:
-    def __init__(self, rtp: RtpEndpoint, *, echo_db: float | None = None) -> None:
+    def __init__(
+        self, rtp: RtpEndpoint, *, echo_db: float | None = None, idle_ms: int = 200
+    ) -> None:
+        """``idle_ms``: the silence between sentences goes out in chunks this long, so a
+        sentence starts at most that late (20 for a caller who cuts in at a given moment;
+        the echo needs 200)."""
         self.rtp = rtp
+        self.silence = SILENCE_8K_200MS if echo_db is not None else bytes(16 * idle_ms)
         self.echo_gain = None if echo_db is None else 10 ** (-echo_db / 20)
         self._echoed = 0  # packets already sent back as echo
         self.queue: asyncio.Queue[bytes] = asyncio.Queue()
@@ -35,7 +41,7 @@ class Line:
     async def run(self) -> None:
         while True:
             if self.queue.empty():
-                await self.rtp.send_pcm(self._echo() or SILENCE_8K_200MS)
+                await self.rtp.send_pcm(self._echo() or self.silence)
                 continue
             pcm = self.queue.get_nowait()
             self.said_at = time.monotonic()
@@ -65,6 +71,13 @@ class Line:
             for p in self.rtp.packets
             if p.at > since and p.pcm and dbfs(rms(p.pcm)) > LOUD_DBFS
         ]
+
+    def loud_now(self, within: float = 0.06) -> bool:
+        """The assistant is in the middle of a word: the newest packet is loud."""
+        packets = self.rtp.packets
+        if not packets or time.monotonic() - packets[-1].at > within:
+            return False
+        return bool(packets[-1].pcm) and dbfs(rms(packets[-1].pcm)) > LOUD_DBFS
 
     async def first_reply_after(self, since: float, within: float = 30.0) -> float:
         """Arrival time of the first loud packet after the end of our last sentence."""

@@ -22,7 +22,7 @@ import struct
 import tempfile
 import time
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -201,7 +201,10 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         return self.peer
 
     async def send_pcm(self, pcm: bytes, *, to: tuple[str, int] | None = None) -> None:
-        """Send 16-bit 8 kHz PCM as u-law RTP (PT 0) in 20 ms packets, paced in real time."""
+        """Send 16-bit 8 kHz PCM as u-law RTP (PT 0) in 20 ms packets, paced in real time
+        as a phone sends them: each packet once its 20 ms have been spoken, so the audio
+        starts when this is called and ends when it returns (timings measured around it
+        are the caller's own)."""
         dest = to or self.peer
         if dest is None:
             raise RuntimeError("no peer yet: wait_for_peer() first or pass to=")
@@ -211,6 +214,10 @@ class RtpEndpoint(asyncio.DatagramProtocol):
             pcm += b"\x00" * (frame_bytes - len(pcm) % frame_bytes)
         start = time.monotonic()
         for i in range(0, len(pcm), frame_bytes):
+            n = i // frame_bytes + 1
+            delay = start + n * 0.020 - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
             payload = audioop.lin2ulaw(pcm[i : i + frame_bytes], 2)
             header = struct.pack(
                 "!BBHII",
@@ -224,10 +231,6 @@ class RtpEndpoint(asyncio.DatagramProtocol):
             self._transport.sendto(header + payload, dest)
             self._seq = (self._seq + 1) & 0xFFFF
             self._ts = (self._ts + FRAME_SAMPLES) & 0xFFFFFFFF
-            n = i // frame_bytes + 1
-            delay = start + n * 0.020 - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
 
     def close(self) -> None:
         if self._transport is not None:
@@ -289,7 +292,7 @@ async def place_call(
     caller_number: str = "+4989123456",
     timeout: float,  # noqa: ASYNC109 - sipp is killed after it; part of the API
     wait_for_hangup: bool = False,
-    during: Callable[[RtpEndpoint], Awaitable[None]] | None = None,
+    during: Callable[[RtpEndpoint], Coroutine[object, object, None]] | None = None,
     answer_timeout: float | None = None,
 ) -> CallResult:
     """Call ``extension`` from the lab's caller phone and record the audio it hears.

@@ -96,7 +96,7 @@ class _DatabaseFactory:
         for _ in range(ahead):
             self._worker.submit(self._create)
 
-    def _admin(self, statement: sql.Composable) -> None:
+    def _admin(self, statement: sql.Composed) -> None:
         with psycopg.connect(self._lab.admin_url, autocommit=True) as conn:
             conn.execute(statement)
 
