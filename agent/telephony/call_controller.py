@@ -24,7 +24,7 @@ from typing import Any
 
 from agent.config import Settings
 from agent.storage import CallLog, CallStarted
-from agent.telephony.ari_client import AriClient, AriHttpError
+from agent.telephony.ari_client import AriClient, AriError, AriHttpError
 from agent.telephony.ari_events import (
     Channel,
     ChannelDestroyed,
@@ -51,6 +51,8 @@ RESULT_VAR = "RUFBEREIT_RESULT"
 # Channels of this app that other services create (escalation calls to technicians).
 FOREIGN_PREFIXES = ("rufbereit-oncall-",)
 BRIDGE_PREFIX = "rufbereit-"
+#: At shutdown, how long a call we were already ending may take to clean up.
+STOP_CLEANUP_S = 5.0
 
 
 @dataclass(slots=True)
@@ -289,22 +291,44 @@ class CallController:
                 with contextlib.suppress(AriHttpError):
                     await self._ari.set_channel_var(channel.id, RESULT_VAR, "fallback")
                     await self._ari.continue_in_dialplan(channel.id)
+        await self._remove_stale_bridges()
+
+    async def _remove_stale_bridges(self) -> None:
+        """Destroy our bridges that belong to no call (a crashed run's, or one whose
+        call was still being cleaned up at shutdown). A bridge left behind keeps the ARI
+        app listed in Asterisk although no agent is connected."""
         bridges = {c.bridge_id for c in self._calls.values()}
-        for bridge in await self._ari.list_bridges():
-            if bridge.id.startswith(BRIDGE_PREFIX) and bridge.id not in bridges:
-                await self._quietly(self._ari.destroy_bridge(bridge.id))
+        try:
+            stale = [
+                b.id
+                for b in await self._ari.list_bridges()
+                if b.id.startswith(BRIDGE_PREFIX) and b.id not in bridges
+            ]
+        except AriHttpError as exc:
+            log.warning("cannot list bridges", extra={"status": exc.status})
+            return
+        for bridge_id in stale:
+            await self._quietly(self._ari.destroy_bridge(bridge_id))
 
     async def stop(self) -> None:
-        """Shutting down: hand every caller to the dialplan fallback, then clean up."""
+        """Shutting down: hand every caller in a conversation to the dialplan fallback;
+        a call we were already ending (hung up, handed over) finishes as it was."""
         for call in list(self._calls.values()):
+            ending = call.outcome is not None
             if call.task is not None and not call.task.done():
+                if ending:  # only its clean-up is left: let it run (a few ARI requests)
+                    await asyncio.wait({call.task}, timeout=STOP_CLEANUP_S)
                 call.task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await call.task
-            call.outcome = CallOutcome.FALLBACK
-            if not await self._continue(call, "fallback", None):
-                call.outcome = CallOutcome.FAILED
+            if not ending:
+                call.outcome = CallOutcome.FALLBACK
+                if not await self._continue(call, "fallback", None):
+                    call.outcome = CallOutcome.FAILED
             await self._finish(call)
+        # a call that was ending as we stopped may not have destroyed its bridge yet
+        with contextlib.suppress(AriError):
+            await self._remove_stale_bridges()
 
     # --------------------------------------------------------- helpers
 

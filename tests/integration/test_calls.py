@@ -19,8 +19,9 @@ import pytest
 
 from agent.app import Agent, running_agent
 from agent.config import Settings, load_settings
+from agent.storage import Database
 from agent.telephony.call import CallContext, CallOutcome, ConversationResult
-from tests.support.lab import asterisk_bridges, asterisk_channels
+from tests.support.lab import asterisk_bridges, asterisk_channels, stasis_app_registered
 from tests.support.phones import place_call, run_uas
 
 pytestmark = pytest.mark.integration
@@ -152,6 +153,92 @@ async def test_agent_failing_mid_call_sends_caller_to_people(
         kinds = [e["kind"] for e in await agent.call_log.events(calls[0]["id"])]
         assert "error" in kinds
     await _nothing_left(existing)
+
+
+class _Talking:
+    """A conversation that goes on until it is stopped; says when it has begun."""
+
+    def __init__(self) -> None:
+        self.begun = asyncio.Event()
+
+    async def run(self, call: CallContext) -> ConversationResult:
+        self.begun.set()
+        await asyncio.sleep(120)
+        return ConversationResult(CallOutcome.COMPLETED)
+
+
+class _SaysGoodbye:
+    """A conversation that ends the call itself (the assistant hangs up); says when."""
+
+    def __init__(self) -> None:
+        self.ending = asyncio.Event()
+
+    async def run(self, call: CallContext) -> ConversationResult:
+        await asyncio.sleep(1.0)
+        self.ending.set()
+        return ConversationResult(CallOutcome.COMPLETED)
+
+
+async def _stored_outcome(db_url: str) -> list[tuple[str | None, bool]]:
+    """(outcome, ended) of every call, read after the agent has gone."""
+    db = Database(db_url)
+    try:
+        async with db.connection() as conn:
+            cur = await conn.execute("SELECT outcome, ended_at IS NOT NULL FROM calls")
+            return [(r[0], r[1]) for r in await cur.fetchall()]
+    finally:
+        await db.close()
+
+
+async def _app_gone(within: float = 5.0) -> None:
+    """Asterisk no longer lists the agent's ARI app (nothing of ours keeps it there)."""
+    deadline = time.monotonic() + within
+    while await stasis_app_registered():
+        if time.monotonic() > deadline:
+            raise AssertionError("the ARI app is still listed after the agent stopped")
+        await asyncio.sleep(0.1)
+
+
+async def test_agent_stopped_mid_call_hands_the_caller_to_people(
+    lab: None, pg_database: str, tmp_path: Path, existing: set[str]
+) -> None:
+    """An admin restarts the agent while a caller is talking to it: the caller is
+    put through to the office, and the call is recorded as handed to the fallback."""
+    talking = _Talking()
+    settings = lab_settings(pg_database, tmp_path / "spool")
+    async with run_uas("office") as office:
+        async with running_agent(settings, conversation=talking):
+            call = asyncio.create_task(
+                place_call(ASSISTANT, hold_s=8, caller_number=CALLER, timeout=30)
+            )
+            await asyncio.wait_for(talking.begun.wait(), 15)
+        result = await call
+    assert result.ok, result.error_text
+    assert office.calls == 1, "the caller must reach the office when the agent stops"
+    assert await _stored_outcome(pg_database) == [(CallOutcome.FALLBACK.value, True)]
+    await _nothing_left(existing)
+    await _app_gone()
+
+
+async def test_agent_stopped_as_it_hangs_up_keeps_the_call_as_it_ended(
+    lab: None, pg_database: str, tmp_path: Path, existing: set[str]
+) -> None:
+    """The agent is stopped the moment the assistant hangs up: the call stays
+    'completed' (not failed), its end is recorded, and no bridge is left behind (a
+    leftover bridge kept the ARI app listed in Asterisk with no agent connected)."""
+    goodbye = _SaysGoodbye()
+    settings = lab_settings(pg_database, tmp_path / "spool")
+    async with running_agent(settings, conversation=goodbye):
+        call = asyncio.create_task(
+            place_call(ASSISTANT, hold_s=10, caller_number=CALLER, timeout=30)
+        )
+        await asyncio.wait_for(goodbye.ending.wait(), 15)
+    result = await call
+    assert result.ok, result.error_text
+    assert result.remote_hangup, "the assistant hung up"
+    assert await _stored_outcome(pg_database) == [(CallOutcome.COMPLETED.value, True)]
+    await _nothing_left(existing)
+    await _app_gone()
 
 
 async def test_events_socket_dropped_mid_call_does_not_lose_the_next_call(

@@ -307,18 +307,19 @@ async def place_call(
     rtp.send_pcm(...)``) and is cancelled when sipp exits. sipp is killed after
     ``timeout`` seconds whatever happens.
     """
-    scenario = SIPP_DIR / "uac_call.xml"
     if answer_timeout is None:
         answer_timeout = max(1.0, timeout - hold_s - 5)
     rtp = await RtpEndpoint.open()
     workdir = Path(tempfile.mkdtemp(prefix="rufbereit-call-"))
+    scenario = workdir / "uac_call.xml"  # the hold goes into the scenario (see its comment)
+    hold_ms = max(1, round(hold_s * 1000))  # sipp takes a timeout of 0 as none
+    scenario.write_text((SIPP_DIR / "uac_call.xml").read_text().replace("HOLD_MS", str(hold_ms)))
     log_file, err_file = workdir / "call.log", workdir / "errors.log"
     args = [
         ASTERISK_SIP, "-s", extension, "-m", "1",
         "-i", HOST, "-p", str(_free_port()), "-cp", str(_free_port(host="0.0.0.0")),
         "-mi", HOST,
         "-set", "rtp_port", str(rtp.port), "-set", "caller_number", caller_number,
-        "-set", "hold_ms", str(max(0, round(hold_s * 1000))),
         "-recv_timeout", str(max(1, round(answer_timeout * 1000))),
         "-trace_err", "-error_file", str(err_file),
         "-trace_logs", "-log_file", str(log_file),
