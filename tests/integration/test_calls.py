@@ -19,10 +19,10 @@ import pytest
 
 from agent.app import Agent, running_agent
 from agent.config import Settings, load_settings
-from agent.storage import Database
+from agent.storage import CallRow, Database
 from agent.telephony.call import CallContext, CallOutcome, ConversationResult
 from tests.support.lab import asterisk_bridges, asterisk_channels, stasis_app_registered
-from tests.support.phones import place_call, run_uas
+from tests.support.phones import CallResult, place_call, run_uas
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +43,7 @@ async def agent(lab: None, pg_database: str, tmp_path: Path) -> AsyncIterator[Ag
         yield a
 
 
-async def _wait_ended(agent: Agent, n: int = 1, within: float = 10.0) -> list[dict]:
+async def _wait_ended(agent: Agent, n: int = 1, within: float = 10.0) -> list[CallRow]:
     """Calls are recorded as ended shortly after the caller's BYE."""
     deadline = time.monotonic() + within
     while True:
@@ -74,7 +74,7 @@ async def _nothing_left(existing: set[str], within: float = 5.0) -> None:
         await asyncio.sleep(0.1)
 
 
-async def _call_with_office(hold_s: float) -> tuple[object, int]:
+async def _call_with_office(hold_s: float) -> tuple[CallResult, int]:
     async with run_uas("office") as office:
         result = await place_call(
             ASSISTANT, hold_s=hold_s, caller_number=CALLER, timeout=hold_s + 20
@@ -96,7 +96,8 @@ async def test_call_is_answered_greeted_recorded_and_handed_over(
     assert call["caller_number"] == CALLER
     assert call["called_number"] == ASSISTANT
     assert call["outcome"] == CallOutcome.HANDOVER.value
-    assert call["answered_at"] is not None and call["answered_at"] >= call["started_at"]
+    answered, started = call["answered_at"], call["started_at"]
+    assert answered is not None and started is not None and answered >= started
     assert call["duration_s"] is not None and float(call["duration_s"]) > 0
     kinds = [e["kind"] for e in events]
     assert {"answered", "media_connected", "greeting_started", "handover"} <= set(kinds)
@@ -199,6 +200,25 @@ async def _app_gone(within: float = 5.0) -> None:
         await asyncio.sleep(0.1)
 
 
+async def _stop_agent_at(
+    settings: Settings, conversation: _Talking | _SaysGoodbye, moment: asyncio.Event
+) -> CallResult:
+    """Call the assistant and stop the agent (as SIGTERM does) at ``moment`` of the
+    conversation; the caller's side of the call."""
+    async with running_agent(settings, conversation=conversation):
+        call = asyncio.create_task(
+            place_call(ASSISTANT, hold_s=10, caller_number=CALLER, timeout=30)
+        )
+        await asyncio.wait_for(moment.wait(), 15)
+    return await call
+
+
+async def _recorded_and_nothing_left(db_url: str, existing: set[str], outcome: CallOutcome) -> None:
+    assert await _stored_outcome(db_url) == [(outcome.value, True)]
+    await _nothing_left(existing)
+    await _app_gone()
+
+
 async def test_agent_stopped_mid_call_hands_the_caller_to_people(
     lab: None, pg_database: str, tmp_path: Path, existing: set[str]
 ) -> None:
@@ -207,17 +227,10 @@ async def test_agent_stopped_mid_call_hands_the_caller_to_people(
     talking = _Talking()
     settings = lab_settings(pg_database, tmp_path / "spool")
     async with run_uas("office") as office:
-        async with running_agent(settings, conversation=talking):
-            call = asyncio.create_task(
-                place_call(ASSISTANT, hold_s=8, caller_number=CALLER, timeout=30)
-            )
-            await asyncio.wait_for(talking.begun.wait(), 15)
-        result = await call
+        result = await _stop_agent_at(settings, talking, talking.begun)
     assert result.ok, result.error_text
     assert office.calls == 1, "the caller must reach the office when the agent stops"
-    assert await _stored_outcome(pg_database) == [(CallOutcome.FALLBACK.value, True)]
-    await _nothing_left(existing)
-    await _app_gone()
+    await _recorded_and_nothing_left(pg_database, existing, CallOutcome.FALLBACK)
 
 
 async def test_agent_stopped_as_it_hangs_up_keeps_the_call_as_it_ended(
@@ -228,17 +241,10 @@ async def test_agent_stopped_as_it_hangs_up_keeps_the_call_as_it_ended(
     leftover bridge kept the ARI app listed in Asterisk with no agent connected)."""
     goodbye = _SaysGoodbye()
     settings = lab_settings(pg_database, tmp_path / "spool")
-    async with running_agent(settings, conversation=goodbye):
-        call = asyncio.create_task(
-            place_call(ASSISTANT, hold_s=10, caller_number=CALLER, timeout=30)
-        )
-        await asyncio.wait_for(goodbye.ending.wait(), 15)
-    result = await call
+    result = await _stop_agent_at(settings, goodbye, goodbye.ending)
     assert result.ok, result.error_text
     assert result.remote_hangup, "the assistant hung up"
-    assert await _stored_outcome(pg_database) == [(CallOutcome.COMPLETED.value, True)]
-    await _nothing_left(existing)
-    await _app_gone()
+    await _recorded_and_nothing_left(pg_database, existing, CallOutcome.COMPLETED)
 
 
 async def test_events_socket_dropped_mid_call_does_not_lose_the_next_call(
