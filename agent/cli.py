@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from agent.actions.escalation.cli import add_escalation_commands
     from agent.actions.export import add_export_commands
+    from agent.conversations.cli import add_conversations_command
     from agent.dialogue.simulate import add_simulate_command
     from agent.speech.cli import add_speech_commands
     from agent.speech.say_cli import add_say_command
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     add_speech_commands(sub)
     add_escalation_commands(sub)
     add_export_commands(sub)
+    add_conversations_command(sub)
     return p
 
 

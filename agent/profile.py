@@ -103,6 +103,28 @@ class Fact(Strict):
     answer: Texts
 
 
+class Service(Strict):
+    """Something the business does; ``synonyms`` are other words callers use for it."""
+
+    name: str
+    synonyms: list[str] = []
+
+
+class ServiceArea(Strict):
+    """Where the business goes: place names and postcode prefixes ("80", "853")."""
+
+    places: list[str] = []
+    postcodes: list[str] = []
+
+    @field_validator("postcodes")
+    @classmethod
+    def _digits(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if not p.isdigit() or not 1 <= len(p) <= 5:
+                raise ValueError(f"{p!r} is not a postcode or postcode prefix like '80' or '85354'")
+        return v
+
+
 class Person(Strict):
     name: str
     phone: str = Field(description="Dial string (PJSIP/1001) or number dialled via the trunk")
@@ -256,8 +278,9 @@ class BusinessProfile(Strict):
     address: Address
     opening_hours: OpeningHours
     holidays: list[date] = []
-    services: list[str] = []
-    area_served: str | None = None
+    services: list[Service] = []
+    area_served: str | None = Field(None, description="how the area is described to callers")
+    area: ServiceArea = ServiceArea()
     facts: list[Fact] = []
     texts: Greetings
     handover: Handover
@@ -270,6 +293,14 @@ class BusinessProfile(Strict):
     booking_horizon_days: int = Field(60, ge=1, le=730)
     catalogue: list[CatalogueItem] = []
     emergencies: list[EmergencyKind] = []
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _service_names(cls, value: object) -> object:
+        """A service may be just its name."""
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -58,7 +58,7 @@ def _builtin_value(profile: BusinessProfile, topic: str, language: Language) -> 
     if topic == "address":
         return profile.address.one_line()
     if topic == "services":
-        return say_list(profile.services, language, "and") or None
+        return say_list([s.name for s in profile.services], language, "and") or None
     if topic == "area":
         return profile.area_served
     if topic == "phone":
