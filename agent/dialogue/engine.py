@@ -36,7 +36,6 @@ from .flows import EmergencyFlow, Flow, HandoverFlow, detect_emergency, flow_for
 from .flows.base import Step
 from .flows.emergency import hold_bye, hold_end, hold_wait
 from .flows.faq_match import answers
-from .prompts import register
 from .state import DialogueState
 from .summary import handover_summary
 from .turn import End, Turn
@@ -44,8 +43,6 @@ from .understand import understand
 from .utterance import Utterance
 
 log = logging.getLogger(__name__)
-register({"call_later": ("Bitte rufen Sie später noch einmal an. Auf Wiederhören!",
-                         "Please call again later. Goodbye!")})  # fmt: skip
 
 Reply = tuple[list[str], End | None]
 SWITCH_CONFIDENCE = 0.8

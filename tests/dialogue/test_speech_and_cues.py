@@ -26,7 +26,7 @@ from agent.dialogue.datetime_speech import (
     say_time,
 )
 from agent.dialogue.office import next_working_day
-from agent.dialogue.prompts import PROMPTS
+from agent.dialogue.language import pack
 from agent.dialogue.say import say_list, say_money, say_phone
 from agent.profile import BusinessProfile
 
@@ -114,7 +114,11 @@ def test_questions_names_ordinals_phrases() -> None:
 
 def test_every_prompt_has_both_languages_with_the_same_placeholders() -> None:
     names = string.Formatter()
-    for key, (de, en) in PROMPTS.items():
+    de_pack, en_pack = pack("de"), pack("en")
+    assert set(de_pack.prompts) == set(en_pack.prompts)
+    assert set(de_pack.cues) == set(en_pack.cues)
+    for key, de in de_pack.prompts.items():
+        en = en_pack.prompts[key]
         assert de.strip() and en.strip(), key
         fields_de = {f for _, f, _, _ in names.parse(de) if f}
         fields_en = {f for _, f, _, _ in names.parse(en) if f}

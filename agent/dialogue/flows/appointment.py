@@ -12,50 +12,11 @@ from ..actions import BookAppointment
 from ..context import FlowContext
 from ..cues import any_phrase, means_asap
 from ..datetime_speech import say_datetime
-from ..prompts import register
 from ..say import say_list, say_phone
 from ..utterance import Utterance
 from .base import Fill, SlotFlow, Step
 from .slot_choice import CallbackWhenNoSlots, NoSlots, SlotChoice
 from .slot_search import Wish, choose, later_wish
-
-register(
-    {
-        "appt_ask_type": (
-            "Gern. Worum geht es bei dem Termin? Wir bieten {types} an.",
-            "Sure. What is the appointment for? We offer {types}.",
-        ),
-        "appt_ask_when": ("Wann hätten Sie Zeit?", "When would suit you?"),
-        "appt_offer": ("Ich hätte {slots} frei. Was passt Ihnen?",
-                       "I have {slots} available. Which would suit you?"),
-        "appt_free": ("{when} ist frei.", "{when} is available."),
-        "appt_taken": ("{when} ist leider schon vergeben.", "{when} is already taken, sorry."),
-        "appt_day_full": ("{day} ist leider nichts mehr frei.", "There is nothing free {day}."),
-        "appt_nothing": (
-            "In den nächsten Wochen ist leider kein Termin mehr frei.",
-            "I'm afraid there are no free appointments in the coming weeks.",
-        ),
-        "appt_when_again": ("Wann würde es Ihnen denn passen?", "When would suit you instead?"),
-        "appt_readback": (
-            "Ich fasse zusammen: {kind} am {when}, für {name}, Telefon {phone}. "
-            "Soll ich den Termin so eintragen?",
-            "To confirm: {kind} on {when}, for {name}, phone {phone}. Shall I book it?",
-        ),
-        "appt_booked": ("Der Termin ist eingetragen.", "Your appointment is booked."),
-        "appt_gone": (
-            "Dieser Termin wurde gerade eben vergeben, das tut mir leid.",
-            "I'm sorry, that time has just been taken.",
-        ),
-        "calendar_down": (
-            "Ich komme gerade leider nicht an unseren Kalender.",
-            "I'm afraid I can't reach our calendar right now.",
-        ),
-        "appt_callback": (
-            "Ein Mitarbeiter ruft Sie gern zurück und macht einen Termin mit Ihnen aus.",
-            "Someone from our team will gladly call you back to arrange a time.",
-        ),
-    }
-)  # fmt: skip
 
 
 def match_type(ctx: FlowContext, u: Utterance) -> AppointmentType | None:

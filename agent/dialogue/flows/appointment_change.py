@@ -10,39 +10,11 @@ from agent.actions.slots import Slot, appointment_types
 from ..actions import CancelAppointment, RescheduleAppointment
 from ..context import FlowContext
 from ..datetime_speech import say_datetime
-from ..prompts import register
 from ..utterance import Utterance
 from .appointment import AppointmentFlow
 from .base import Fill, SlotFlow, Step
 from .slot_choice import CallbackWhenNoSlots, NoSlots, SlotChoice
 from .slot_search import Wish
-
-register(
-    {
-        "find_ask_phone": (
-            "Unter welcher Telefonnummer haben Sie den Termin vereinbart?",
-            "Which phone number did you make the appointment with?",
-        ),
-        "appt_found": ("Ich habe Ihren Termin gefunden: {kind} am {when}.",
-                       "I found your appointment: {kind} on {when}."),
-        "appt_not_found": (
-            "Unter dieser Nummer finde ich leider keinen Termin.",
-            "I can't find an appointment under that number.",
-        ),
-        "offer_new_appt": ("Möchten Sie einen neuen Termin vereinbaren?",
-                           "Would you like to make a new appointment?"),
-        "resched_ask_when": ("Auf wann möchten Sie ihn verschieben?",
-                             "When would you like to move it to?"),
-        "resched_readback": ("Ich verschiebe {kind} vom {old} auf {new}. Ist das richtig?",
-                             "I'll move your {kind} from {old} to {new}. Is that right?"),
-        "resched_done": ("Der Termin ist verschoben.", "Your appointment has been moved."),
-        "cancel_confirm": ("Soll ich diesen Termin absagen?",
-                           "Shall I cancel this appointment?"),
-        "cancel_done": ("Der Termin ist abgesagt.", "The appointment is cancelled."),
-        "cancel_kept": ("Gut, der Termin bleibt bestehen.",
-                        "All right, the appointment stays as it is."),
-    }
-)  # fmt: skip
 
 OFFER_NEW = "_offer_new"
 

@@ -16,100 +16,10 @@ from agent.profile import BusinessProfile, EmergencyKind
 from ..actions import CallbackRequest, Handover, StartEscalation, TakeMessage
 from ..context import FlowContext
 from ..cues import any_phrase, free_text, loose_phrase
-from ..prompts import register
 from ..say import say_phone
 from ..utterance import Utterance
 from .base import Fill, SlotFlow, Step
 
-register(
-    {
-        "em_what": ("Was ist passiert?", "What has happened?"),
-        "em_is_real": (
-            "Muss sofort jemand kommen, weil zum Beispiel Wasser ausläuft oder es nach Gas riecht?",
-            "Does someone need to come right now, for example because water is escaping "
-            "or there is a smell of gas?",
-        ),
-        "em_calling": ("Ich verständige sofort unseren Notdienst.",
-                       "I am alerting our on-call technician right away."),
-        "ask_address": ("Wie lautet die genaue Adresse?", "What is the exact address?"),
-        "em_readback": ("Adresse {address}, Rückruf unter {phone}. Stimmt das?",
-                        "Address {address}, call back on {phone}. Is that correct?"),
-        "em_escalated": (
-            "Der Techniker vom Notdienst wird jetzt angerufen und ruft Sie unter {phone} zurück. "
-            "Bitte halten Sie Ihr Telefon frei. Auf Wiederhören!",
-            "The on-call technician is being called now and will ring you back on {phone}. "
-            "Please keep your phone free. Goodbye!",
-        ),
-        "em_office": ("Ich verbinde Sie sofort mit unserem Büro.",
-                      "I am putting you through to our office right away."),
-        "em_no_oncall": (
-            "Ich gebe Ihre Meldung sofort als dringend weiter. Bei Gefahr rufen Sie bitte die 112.",
-            "I am passing your report on as urgent right away. If there is danger, "
-            "please call 112.",
-        ),
-        "em_not_real": ("Das ist ärgerlich, aber kein Fall für den Notdienst.",
-                        "That is annoying, but not a case for the emergency service."),
-        "em_next_day": ("Ein Mitarbeiter meldet sich {due} bei Ihnen.",
-                        "Someone from our team will get in touch {due}."),
-    }
-)  # fmt: skip
-# Holding the caller while the technician is called (on_call.caller_hold_s > 0).
-register(
-    {
-        "em_hold": (
-            "Ich rufe jetzt unseren Techniker vom Notdienst an. Bitte bleiben Sie kurz am "
-            "Apparat, ich sage Ihnen Bescheid, sobald er Ihren Einsatz übernommen hat.",
-            "I am calling our on-call technician now. Please stay on the line for a moment; "
-            "I will let you know as soon as they have taken your job.",
-        ),
-        "em_hold_wait_0": (
-            "Ich warte noch auf die Bestätigung des Technikers. Bitte bleiben Sie dran.",
-            "I am still waiting for the technician to confirm. Please stay on the line.",
-        ),
-        "em_hold_wait_1": (
-            "Der Techniker wird gerade angerufen. Einen Moment noch, bitte.",
-            "The technician is being called right now. Just a moment longer, please.",
-        ),
-        "em_hold_wait_2": (
-            "Ich bin noch da und warte auf den Techniker. Wenn Sie nicht warten möchten, "
-            "legen Sie einfach auf, er ruft Sie zurück.",
-            "I am still here, waiting for the technician. If you would rather not wait, "
-            "just hang up; they will call you back.",
-        ),
-        "em_on_phone": (" unter {phone}", " on {phone}"),
-        "em_hold_bye": (
-            "Gut. Der Techniker ruft Sie{on_phone} zurück. Auf Wiederhören!",
-            "All right. The technician will call you back{on_phone}. Goodbye!",
-        ),
-        "em_hold_taken": (
-            "Gute Nachricht: {person} vom Notdienst hat Ihren Einsatz übernommen und ruft Sie "
-            "gleich{on_phone} zurück. Auf Wiederhören!",
-            "Good news: {person} from our on-call service has taken your job and will call "
-            "you back shortly{on_phone}. Goodbye!",
-        ),
-        "em_hold_taken_anon": (
-            "Gute Nachricht: Unser Notdienst hat Ihren Einsatz übernommen und ruft Sie "
-            "gleich{on_phone} zurück. Auf Wiederhören!",
-            "Good news: our on-call service has taken your job and will call you back "
-            "shortly{on_phone}. Goodbye!",
-        ),
-        "em_hold_not_reached": (
-            "Ich habe den Techniker noch nicht erreicht. Wir versuchen es weiter, und Sie "
-            "werden{on_phone} zurückgerufen. Wenn Gefahr besteht, rufen Sie bitte die 112. "
-            "Auf Wiederhören!",
-            "I have not reached the technician yet. We will keep trying, and you will be "
-            "called back{on_phone}. If there is any danger, please call 112. Goodbye!",
-        ),
-        "em_hold_nobody": (
-            "Ich habe leider niemanden vom Notdienst direkt erreicht. Alle Techniker haben "
-            "Ihre Meldung schriftlich bekommen, und wer sie zuerst liest, ruft Sie{on_phone} "
-            "zurück. Wenn Gefahr besteht, rufen Sie bitte die 112. Auf Wiederhören!",
-            "I am sorry, I could not reach anyone from our on-call service directly. All "
-            "technicians have your report in writing, and the first to read it will call you "
-            "back{on_phone}. If there is any danger, please call 112. Goodbye!",
-        ),
-    }
-)
 HOLD_WAITS = 3  # em_hold_wait_0 .. _2, said in turn
 
 

@@ -4,25 +4,10 @@ from __future__ import annotations
 
 from ..context import FlowContext
 from ..cues import is_question, word_set
-from ..prompts import register
 from ..utterance import Utterance
 from .base import Flow, Step
 from .faq_match import answers
 from .message import MessageFlow
-
-register(
-    {
-        "faq_ask": ("Gern. Was möchten Sie wissen?", "Sure. What would you like to know?"),
-        "faq_unknown": (
-            "Das kann ich Ihnen leider nicht sicher beantworten.",
-            "I'm afraid I can't answer that reliably.",
-        ),
-        "faq_offer_callback": (
-            "Soll ein Mitarbeiter Sie dazu zurückrufen?",
-            "Shall someone from our team call you back about it?",
-        ),
-    }
-)
 
 #: Words of "I have a question" without the question itself.
 _GENERIC = word_set(

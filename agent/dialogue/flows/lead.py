@@ -6,34 +6,9 @@ from typing import ClassVar
 
 from ..actions import CreateLead
 from ..cues import free_text, means_unknown, normalize
-from ..prompts import register
 from ..say import say_phone
 from ..utterance import Utterance
 from .base import Fill, SlotFlow, Step
-
-register(
-    {
-        "ask_need": ("Gern. Worum geht es, was soll gemacht werden?",
-                     "Gladly. What do you need done?"),
-        "ask_location": ("Wo soll die Arbeit gemacht werden, in welchem Ort?",
-                         "Where is the job, in which town?"),
-        "ask_budget": ("Haben Sie schon ein Budget im Kopf?", "Do you have a budget in mind?"),
-        "ask_urgency": ("Wie dringend ist es, bis wann sollte es erledigt sein?",
-                        "How urgent is it, by when should it be done?"),
-        "lead_readback": (
-            "Ich fasse zusammen: {need}. Ort: {location}. Budget: {budget}. Zeitrahmen: "
-            "{urgency}. Name {name}, Telefon {phone}. Stimmt das?",
-            "To sum up: {need}. Place: {location}. Budget: {budget}. Timing: {urgency}. "
-            "Name {name}, phone {phone}. Is that right?",
-        ),
-        "lead_done": (
-            "Vielen Dank. Ein Mitarbeiter ruft Sie {due} zurück und bespricht alles Weitere "
-            "mit Ihnen.",
-            "Thank you. Someone from our team will call you back {due} to discuss the details.",
-        ),
-        "open": ("offen", "open"),
-    }
-)  # fmt: skip
 
 #: Words of a bare request for a quote; what is left over describes the need.
 _BOILERPLATE = set(

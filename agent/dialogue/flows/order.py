@@ -11,49 +11,11 @@ from agent.profile import CatalogueItem
 from ..actions import PlaceOrder
 from ..context import FlowContext
 from ..cues import word_set
-from ..prompts import register
 from ..say import say_list, say_money, say_phone
 from ..utterance import Utterance
 from .base import Fill, SlotFlow, Step
 from .catalogue import examples, number, say_line, wanted_items
 from .message import MessageFlow
-
-register(
-    {
-        "order_ask": ("Gern. Was möchten Sie bestellen?", "Sure. What would you like to order?"),
-        "order_ask_more": ("Was darf es noch sein?", "What else would you like?"),
-        "order_unknown": (
-            "Das führen wir leider nicht in unserem Katalog. Wir haben zum Beispiel {examples}.",
-            "I'm afraid that is not in our catalogue. We have, for example, {examples}.",
-        ),
-        "order_qty": ("Wie viel {item} möchten Sie?", "How much {item} would you like?"),
-        "order_noted": ("Notiert: {lines}.", "Noted: {lines}."),
-        "order_stock": (
-            "Von {item} haben wir gerade nur {stock} auf Lager, der Rest wird nachbestellt.",
-            "We only have {stock} {item} in stock right now; the rest will be reordered.",
-        ),
-        "order_more": ("Darf es noch etwas sein?", "Would you like anything else?"),
-        "order_readback": (
-            "Ihre Bestellung: {lines}{total}. Für {name}, Telefon {phone}. "
-            "Soll ich die Bestellung so aufgeben?",
-            "Your order: {lines}{total}. For {name}, phone {phone}. Shall I place it?",
-        ),
-        "order_total": (", zusammen {amount}", ", {amount} in total"),
-        "order_done": (
-            "Vielen Dank, Ihre Bestellung ist aufgenommen. Wir melden uns, sobald sie "
-            "abholbereit ist.",
-            "Thank you, your order has been placed. We will let you know when it is ready "
-            "for collection.",
-        ),
-        "order_empty": ("Gut, dann bestelle ich nichts.", "All right, no order then."),
-        "order_by_callback": (
-            "Bestellungen kann ich leider nicht direkt aufnehmen. Ein Mitarbeiter ruft Sie "
-            "gern zurück.",
-            "I'm afraid I can't take orders directly. Someone from our team will gladly "
-            "call you back.",
-        ),
-    }
-)  # fmt: skip
 
 
 class OrderFlow(SlotFlow):
