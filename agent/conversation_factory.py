@@ -16,10 +16,10 @@ from agent.actions.escalation.finish import FinishListener
 from agent.actions.escalation.service import EscalationService
 from agent.actions.services import ActionServices
 from agent.config import Settings
-from agent.dialogue.actions import Action, StartEscalation
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.greeting import GreetingConversation
 from agent.dialogue.voice import VoiceConversation
+from agent.domain import Command, StartEscalation
 from agent.speech.stt import open_recognizer
 from agent.speech.tts import TextToSpeech
 from agent.speech.tts_factory import warm_up
@@ -58,7 +58,7 @@ async def build_conversation(
             call_id=str(info.call_id),
         )
 
-    async def act(action: Action, info: CallInfo, on_finished: FinishListener) -> None:
+    async def act(action: Command, info: CallInfo, on_finished: FinishListener) -> None:
         if isinstance(action, StartEscalation):
             if escalation is None:
                 log.error("emergency, but no on-call rota is configured (business.on_call)")

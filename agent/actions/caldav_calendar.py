@@ -19,11 +19,12 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+from agent.domain import Appointment
 from agent.profile import BusinessProfile
 from agent.storage.database import Database, DatabaseUnavailable
 
 from . import caldav_client as dav
-from .calendar import Appointment, Clock, SlotTaken, time_range
+from .calendar import Clock, SlotTaken, time_range
 from .calendar_pg import PostgresCalendar
 from .notify_texts import type_label
 from .settings import CalDavSettings

@@ -16,7 +16,8 @@ from caldav.collection import Calendar as DavCalendar
 from caldav.davclient import DAVClient
 from caldav.lib import error as caldav_error
 
-from .calendar import Appointment
+from agent.domain import Appointment
+
 from .settings import CalDavSettings
 
 UID_PREFIX = "rufbereit-"

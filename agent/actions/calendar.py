@@ -12,10 +12,11 @@ import asyncio
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Literal, Protocol
+from typing import Protocol
 
+from agent.domain.records import Appointment
 from agent.profile import BusinessProfile
 
 from .slots import (
@@ -29,7 +30,6 @@ from .slots import (
 )
 
 Clock = Callable[[], datetime]
-Status = Literal["booked", "cancelled"]
 
 
 class CalendarError(Exception):
@@ -46,19 +46,6 @@ class SlotUnavailable(CalendarError):
 
 class AppointmentNotFound(CalendarError):
     """No booked appointment with that id."""
-
-
-@dataclass(frozen=True, slots=True)
-class Appointment:
-    id: str
-    appointment_type: str
-    start: datetime
-    end: datetime
-    name: str
-    phone: str
-    note: str = ""
-    status: Status = "booked"
-    call_id: str | None = None
 
 
 def normalize_phone(number: str) -> str:

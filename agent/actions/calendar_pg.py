@@ -16,11 +16,11 @@ from typing import Any
 
 import psycopg
 
+from agent.domain import Appointment
 from agent.profile import BusinessProfile
 from agent.storage.database import Database, DatabaseUnavailable
 
 from .calendar import (
-    Appointment,
     AppointmentNotFound,
     CalendarError,
     Clock,

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from agent.domain import Appointment
 from agent.profile import BusinessProfile, Language
 
-from .calendar import Appointment
 from .slots import appointment_types
 
 NoticeKind = Literal["confirmed", "rescheduled", "cancelled", "reminder"]

@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+from agent.domain import Appointment
 from agent.profile import Language
 from agent.storage.database import DatabaseUnavailable
 
-from .calendar import Appointment, Calendar, normalize_phone
+from .calendar import Calendar, normalize_phone
 from .reminders import AppointmentNotices
 from .slots import Slot
 

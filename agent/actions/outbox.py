@@ -27,10 +27,10 @@ from typing import Any
 
 import httpx
 
+from agent.domain import Lead, Order, Record
 from agent.jsonable import to_json
 from agent.storage.database import Connection, Database, DatabaseUnavailable
 
-from .records import Lead, Order, Record
 from .records_pg import PostgresRecordStore, RecordStoreUnavailable
 from .settings import WebhookSettings
 

@@ -1,90 +1,15 @@
-"""What a call leaves behind besides appointments: leads, orders, messages, escalations.
+"""Where the records of calls are kept: the :class:`RecordStore` interface, and
+:class:`InMemoryRecordStore` for this process (simulate, tests).
+:class:`agent.actions.records_pg.PostgresRecordStore` keeps them in the database.
 
-Each record is a frozen dataclass with an id made by the writer (so a retried
-write never duplicates). :class:`RecordStore` is the interface;
-:class:`InMemoryRecordStore` keeps them in this process (simulate, tests) and
-:class:`agent.actions.records_pg.PostgresRecordStore` in the database.
+The records themselves are the domain model's (:mod:`agent.domain.records`).
 """
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Protocol
 
-MessageKind = Literal["message", "callback"]
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-@dataclass(frozen=True, slots=True)
-class Lead:
-    id: str
-    created_at: datetime
-    need: str
-    location: str
-    budget: str
-    urgency: str
-    name: str
-    phone: str
-    call_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OrderLine:
-    sku: str
-    name: str
-    quantity: int
-    unit: str
-    unit_price: Decimal | None = None
-    backorder: int = 0  # how many of ``quantity`` are not in stock
-
-
-@dataclass(frozen=True, slots=True)
-class Order:
-    id: str
-    created_at: datetime
-    lines: tuple[OrderLine, ...]
-    name: str
-    phone: str
-    note: str = ""
-    call_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A message for the office, or a request to call the caller back."""
-
-    id: str
-    created_at: datetime
-    kind: MessageKind
-    name: str
-    phone: str
-    text: str
-    reason: str = ""
-    due: date | None = None
-    call_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Escalation:
-    """An emergency handed to the on-call rota."""
-
-    id: str
-    created_at: datetime
-    kind: str
-    caller_name: str
-    caller_number: str
-    address: str
-    description: str
-    call_id: str | None = None
-
-
-Record = Lead | Order | Message | Escalation
+from agent.domain.records import Emergency, Lead, Message, Order, PrivacyRequest, Record
 
 
 class RecordStore(Protocol):
@@ -98,7 +23,9 @@ class RecordStore(Protocol):
 
     async def messages(self) -> list[Message]: ...
 
-    async def escalations(self) -> list[Escalation]: ...
+    async def privacy_requests(self) -> list[PrivacyRequest]: ...
+
+    async def escalations(self) -> list[Emergency]: ...
 
 
 class InMemoryRecordStore:
@@ -117,5 +44,8 @@ class InMemoryRecordStore:
     async def messages(self) -> list[Message]:
         return [r for r in self._records.values() if isinstance(r, Message)]
 
-    async def escalations(self) -> list[Escalation]:
-        return [r for r in self._records.values() if isinstance(r, Escalation)]
+    async def privacy_requests(self) -> list[PrivacyRequest]:
+        return [r for r in self._records.values() if isinstance(r, PrivacyRequest)]
+
+    async def escalations(self) -> list[Emergency]:
+        return [r for r in self._records.values() if isinstance(r, Emergency)]

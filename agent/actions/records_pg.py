@@ -1,4 +1,5 @@
-"""Leads, orders, messages and escalation requests in PostgreSQL (migration 0003)."""
+"""Leads, orders, messages, privacy requests and escalation requests in PostgreSQL
+(migrations 0003, 0007)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import logging
 import uuid
 from typing import Any
 
-from agent.storage.database import Connection, Database, DatabaseUnavailable
+from psycopg.rows import dict_row
 
-from .records import Escalation, Lead, Message, Order, OrderLine, Record
+from agent.domain import Emergency, Lead, Message, Order, OrderLine, PrivacyRequest, Record
+from agent.storage.database import Connection, Database, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +21,6 @@ class RecordStoreUnavailable(Exception):
 
 def _uuid(value: str | None) -> uuid.UUID | None:
     return None if value is None else uuid.UUID(value)
-
-
-def _str(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 class PostgresRecordStore:
@@ -40,19 +38,19 @@ class PostgresRecordStore:
         log.info("record stored", extra={"record": type(record).__name__.lower(), "id": record.id})
 
     async def _insert(self, conn: Connection, r: Record) -> None:
+        ids = (uuid.UUID(r.id), _uuid(r.call_id), r.created_at)
         if isinstance(r, Lead):
             await conn.execute(
                 "INSERT INTO leads (id, call_id, created_at, need, location, budget, urgency,"
-                " name, phone) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " name, phone, note) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (id) DO NOTHING",
-                (uuid.UUID(r.id), _uuid(r.call_id), r.created_at, r.need, r.location,
-                 r.budget, r.urgency, r.name, r.phone),
-            )  # fmt: skip
+                (*ids, r.need, r.location, r.budget, r.urgency, r.name, r.phone, r.note),
+            )
         elif isinstance(r, Order):
             cur = await conn.execute(
                 "INSERT INTO orders (id, call_id, created_at, name, phone, note)"
                 " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-                (uuid.UUID(r.id), _uuid(r.call_id), r.created_at, r.name, r.phone, r.note),
+                (*ids, r.name, r.phone, r.note),
             )
             if cur.rowcount:
                 for n, line in enumerate(r.lines):
@@ -67,39 +65,41 @@ class PostgresRecordStore:
                 "INSERT INTO messages (id, call_id, created_at, kind, name, phone, text,"
                 " reason, due) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (id) DO NOTHING",
-                (uuid.UUID(r.id), _uuid(r.call_id), r.created_at, r.kind, r.name, r.phone,
-                 r.text, r.reason, r.due),
-            )  # fmt: skip
+                (*ids, r.kind, r.name, r.phone, r.text, r.reason, r.due),
+            )
+        elif isinstance(r, PrivacyRequest):
+            await conn.execute(
+                "INSERT INTO privacy_requests (id, call_id, created_at, kind, name, phone, text)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+                (*ids, r.kind, r.name, r.phone, r.text),
+            )
         else:
             await conn.execute(
                 "INSERT INTO escalation_requests (id, call_id, created_at, kind, caller_name,"
                 " caller_number, address, description) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (id) DO NOTHING",
-                (uuid.UUID(r.id), _uuid(r.call_id), r.created_at, r.kind, r.caller_name,
-                 r.caller_number, r.address, r.description),
-            )  # fmt: skip
+                (*ids, r.kind, r.caller_name, r.caller_number, r.address, r.description),
+            )
 
-    async def _rows(self, query: str) -> list[tuple[Any, ...]]:
+    async def _rows(self, query: str) -> list[dict[str, Any]]:
         try:
             async with self._db.connection() as conn:
-                cur = await conn.execute(query)
-                return list(await cur.fetchall())
+                cur = conn.cursor(row_factory=dict_row)
+                await cur.execute(query)
+                return [_plain_ids(r) for r in await cur.fetchall()]
         except DatabaseUnavailable as exc:
             raise RecordStoreUnavailable(str(exc)) from None
 
     async def leads(self) -> list[Lead]:
         rows = await self._rows(
-            "SELECT id, created_at, need, location, budget, urgency, name, phone, call_id"
+            "SELECT id, created_at, call_id, need, location, budget, urgency, name, phone, note"
             " FROM leads ORDER BY created_at, id"
         )
-        return [
-            Lead(str(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], call_id=_str(r[8]))
-            for r in rows
-        ]
+        return [Lead(**r) for r in rows]
 
     async def orders(self) -> list[Order]:
         rows = await self._rows(
-            "SELECT id, created_at, name, phone, note, call_id FROM orders ORDER BY created_at, id"
+            "SELECT id, created_at, call_id, name, phone, note FROM orders ORDER BY created_at, id"
         )
         lines = await self._rows(
             "SELECT order_id, sku, name, quantity, unit, unit_price, backorder"
@@ -107,28 +107,31 @@ class PostgresRecordStore:
         )
         by_order: dict[str, list[OrderLine]] = {}
         for line in lines:
-            by_order.setdefault(str(line[0]), []).append(OrderLine(*line[1:]))
-        return [
-            Order(str(r[0]), r[1], tuple(by_order.get(str(r[0]), [])), r[2], r[3], r[4], _str(r[5]))
-            for r in rows
-        ]
+            by_order.setdefault(str(line.pop("order_id")), []).append(OrderLine(**line))
+        return [Order(lines=tuple(by_order.get(r["id"], [])), **r) for r in rows]
 
     async def messages(self) -> list[Message]:
         rows = await self._rows(
-            "SELECT id, created_at, kind, name, phone, text, reason, due, call_id"
+            "SELECT id, created_at, call_id, kind, name, phone, text, reason, due"
             " FROM messages ORDER BY created_at, id"
         )
-        return [
-            Message(str(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], call_id=_str(r[8]))
-            for r in rows
-        ]
+        return [Message(**r) for r in rows]
 
-    async def escalations(self) -> list[Escalation]:
+    async def privacy_requests(self) -> list[PrivacyRequest]:
         rows = await self._rows(
-            "SELECT id, created_at, kind, caller_name, caller_number, address, description,"
-            " call_id FROM escalation_requests ORDER BY created_at, id"
+            "SELECT id, created_at, call_id, kind, name, phone, text"
+            " FROM privacy_requests ORDER BY created_at, id"
         )
-        return [
-            Escalation(str(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], call_id=_str(r[7]))
-            for r in rows
-        ]
+        return [PrivacyRequest(**r) for r in rows]
+
+    async def escalations(self) -> list[Emergency]:
+        rows = await self._rows(
+            "SELECT id, created_at, call_id, kind, caller_name, caller_number, address,"
+            " description FROM escalation_requests ORDER BY created_at, id"
+        )
+        return [Emergency(**r) for r in rows]
+
+
+def _plain_ids(row: dict[str, Any]) -> dict[str, Any]:
+    """uuid columns as the strings the records carry."""
+    return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()}

@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from agent.domain import Appointment
 from agent.profile import BusinessProfile, Language
 from agent.storage.database import Connection, Database, DatabaseUnavailable
 
-from .calendar import Appointment
 from .notify_mail import NotifyError
 from .notify_texts import NoticeKind, notice
 from .settings import ReminderSettings

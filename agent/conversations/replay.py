@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,7 +60,7 @@ async def _prebook(
 
 
 def _changed(
-    before: dict[str, tuple[str, str]], appointments: list[dict[str, Any]]
+    before: Mapping[str, tuple[str, str]], appointments: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The appointments the call made, moved or cancelled."""
     return [a for a in appointments if before.get(a["id"]) != (a["start"], a["status"])]

@@ -10,10 +10,10 @@ from typing import Any
 
 from agent.actions.calendar import Calendar
 from agent.actions.records import RecordStore
+from agent.domain import Command
 from agent.profile import BusinessProfile, Language
 
 from . import executor
-from .actions import Action
 from .datetime_speech import say_due
 from .office import is_open, next_working_day
 from .prompts import say
@@ -35,7 +35,7 @@ class FlowContext:
     #: What the caller told us once (name, phone, address), offered again by later flows.
     known: dict[str, str] = field(default_factory=dict)
     #: Actions performed in the current turn (the engine collects them).
-    performed: list[Action] = field(default_factory=list)
+    performed: list[Command] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.profile.tz)
@@ -53,18 +53,18 @@ class FlowContext:
         """When the office will deal with it: 'heute' / 'am Dienstag, den 24. November'."""
         return say_due(self.next_working_day(), self.now(), self.language)
 
-    async def perform(self, action: Action) -> str | None:
-        """Do the action's bookkeeping (may raise, e.g. SlotTaken) and record it for the turn."""
-        result = await executor.perform(
-            action,
+    async def perform(self, command: Command) -> str | None:
+        """Do the command's bookkeeping (may raise, e.g. SlotTaken) and keep it for the turn."""
+        done, result = await executor.perform(
+            command,
             calendar=self.calendar,
             records=self.records,
             now=self.now(),
             call_id=self.call_id,
         )
-        self.performed.append(action)
+        self.performed.append(done)
         log.info(
             "dialogue action",
-            extra={"action": type(action).__name__, "call_id": self.call_id, "id": result},
+            extra={"action": type(done).__name__, "call_id": self.call_id, "id": result},
         )
         return result

@@ -26,10 +26,10 @@ from datetime import datetime
 
 from agent.actions.calendar import Calendar, InMemoryCalendar
 from agent.actions.records import InMemoryRecordStore, RecordStore
+from agent.domain import Handover
 from agent.profile import BusinessProfile, Language
 from agent.understanding.nlu import NluBackend
 
-from .actions import Handover
 from .context import FlowContext
 from .cues import changes_topic, is_goodbye, is_question, is_upset
 from .flows import EmergencyFlow, Flow, HandoverFlow, detect_emergency, flow_for

@@ -1,80 +1,70 @@
-"""Carry out the bookkeeping of an action: calendar entries and records.
+"""Carry out the bookkeeping of a command: calendar entries and records.
 
 Called by the flows when they decide, so they can tell the caller the outcome (a slot
 taken in the meantime raises :class:`~agent.actions.calendar.SlotTaken`).
-``Handover`` needs nothing stored here: the call controller transfers and logs it.
+``Handover`` needs nothing stored here: the call controller puts the call through and
+logs it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime
+from typing import TypeVar
 
 from agent.actions.calendar import Calendar
-from agent.actions.records import Escalation, Lead, Message, Order, RecordStore, new_id
+from agent.actions.records import RecordStore
 from agent.actions.slots import Slot
-
-from .actions import (
-    Action,
+from agent.domain import (
     BookAppointment,
-    CallbackRequest,
     CancelAppointment,
-    CreateLead,
+    Command,
     Handover,
-    PlaceOrder,
     RescheduleAppointment,
+    Save,
     StartEscalation,
-    TakeMessage,
 )
+from agent.domain.records import Record
 
 log = logging.getLogger(__name__)
+R = TypeVar("R", bound=Record)
+
+
+def stamped(record: R, now: datetime, call_id: str | None) -> R:
+    """The record with the moment it was made and the call it came from."""
+    return dataclasses.replace(record, created_at=record.created_at or now, call_id=call_id)
 
 
 async def perform(
-    action: Action,
+    command: Command,
     *,
     calendar: Calendar,
     records: RecordStore,
     now: datetime,
     call_id: str | None,
-) -> str | None:
-    """Do ``action``'s bookkeeping; return the id of what was written (if anything)."""
-    match action:
+) -> tuple[Command, str | None]:
+    """Do ``command``'s bookkeeping. Returns the command as carried out (its record
+    stamped) and the id of what was written (if anything)."""
+    match command:
         case BookAppointment():
-            slot = Slot(action.start, action.end, action.appointment_type)
+            slot = Slot(command.start, command.end, command.appointment_type)
             appt = await calendar.book(
-                slot, name=action.name, phone=action.phone, note=action.note, call_id=call_id
+                slot, name=command.name, phone=command.phone, note=command.note, call_id=call_id
             )
-            return appt.id
+            return command, appt.id
         case RescheduleAppointment():
-            slot = Slot(action.start, action.end, action.appointment_type)
-            return (await calendar.reschedule(action.appointment_id, slot)).id
+            slot = Slot(command.start, command.end, command.appointment_type)
+            return command, (await calendar.reschedule(command.appointment_id, slot)).id
         case CancelAppointment():
-            return (await calendar.cancel(action.appointment_id)).id
-        case CreateLead():
-            lead = Lead(new_id(), now, action.need, action.location, action.budget,
-                        action.urgency, action.name, action.phone, call_id)  # fmt: skip
-            await records.add(lead)
-            return lead.id
-        case PlaceOrder():
-            order = Order(new_id(), now, action.lines, action.name, action.phone, call_id=call_id)
-            await records.add(order)
-            return order.id
+            return command, (await calendar.cancel(command.appointment_id)).id
+        case Save():
+            record = stamped(command.record, now, call_id)
+            await records.add(record)
+            return Save(record), record.id
         case StartEscalation():
-            esc = Escalation(new_id(), now, action.kind, action.caller_name,
-                             action.caller_number, action.address, action.description,
-                             call_id)  # fmt: skip
-            await records.add(esc)
-            return esc.id
-        case TakeMessage():
-            msg = Message(new_id(), now, "message", action.name, action.phone, action.text,
-                          action.reason, action.due, call_id)  # fmt: skip
-            await records.add(msg)
-            return msg.id
-        case CallbackRequest():
-            msg = Message(new_id(), now, "callback", action.name, action.phone, action.topic,
-                          action.reason, action.due, call_id)  # fmt: skip
-            await records.add(msg)
-            return msg.id
+            emergency = stamped(command.emergency, now, call_id)
+            await records.add(emergency)
+            return StartEscalation(emergency), emergency.id
         case Handover():
-            return None
+            return command, None

@@ -28,10 +28,10 @@ from typing import Any, TextIO
 from agent.actions.calendar import InMemoryCalendar
 from agent.actions.records import InMemoryRecordStore
 from agent.config import ConfigError, Settings, load_settings
+from agent.domain import command_json
 from agent.jsonable import to_json
 from agent.understanding.nlu import NluBackend
 
-from .actions import action_json
 from .engine import DialogueEngine
 from .turn import Turn
 
@@ -160,7 +160,7 @@ class Transcript:
             if self.live:
                 print(f"assistant: {reply}", file=self.out)
         for action in turn.actions:
-            data = action_json(action)
+            data = command_json(action)
             self.actions.append(data)
             if self.live:
                 print(f"  -> {json.dumps(data, ensure_ascii=False)}", file=self.out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .actions import Action
+from agent.domain import Command
 
 End = Literal["hangup", "handover"]
 
@@ -21,7 +21,7 @@ class Turn:
     ``business.on_call.caller_hold_s`` has passed)."""
 
     replies: list[str] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
+    actions: list[Command] = field(default_factory=list)
     end: End | None = None
     handover_summary: str | None = None
     hold_for_technician: bool = False

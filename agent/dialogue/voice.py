@@ -26,10 +26,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agent.actions.escalation.finish import EscalationEnd
-from agent.dialogue.actions import Action
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.speaker import Speaker
 from agent.dialogue.turn import Turn
+from agent.domain import Command
 from agent.speech.echo import EchoGate
 from agent.speech.settings import SttSettings
 from agent.speech.stt import SpeechRecognizer
@@ -50,7 +50,7 @@ HOLD_REASSURE_S = 15.0
 #: Tells the call how an escalation it started ended; resolves True once the caller
 #: has heard it (the escalation service then sends no SMS to the caller).
 EscalationListener = Callable[[EscalationEnd], "bool | asyncio.Future[bool]"]
-Act = Callable[[Action, CallInfo, EscalationListener], Awaitable[Any]]
+Act = Callable[[Command, CallInfo, EscalationListener], Awaitable[Any]]
 
 
 class _MediaEnded:

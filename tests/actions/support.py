@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from agent.actions.calendar import Appointment
 from agent.config import load_settings
+from agent.domain import Appointment
 from agent.profile import BusinessProfile
 
 TZ = ZoneInfo("Europe/Berlin")

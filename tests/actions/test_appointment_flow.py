@@ -17,8 +17,8 @@ from agent.actions.notifying_calendar import NotifyingCalendar, mobile_number
 from agent.actions.records import InMemoryRecordStore
 from agent.actions.reminders import AppointmentNotices, NoticeSweeper
 from agent.actions.settings import CalDavSettings, ReminderSettings, SmsSettings
-from agent.dialogue.actions import BookAppointment, CancelAppointment, RescheduleAppointment
 from agent.dialogue.executor import perform
+from agent.domain import BookAppointment, CancelAppointment, RescheduleAppointment
 from agent.storage import Database
 
 from .conftest import Radicale
@@ -53,7 +53,7 @@ async def test_book_reschedule_cancel_update_everything(
     start = datetime(2026, 11, 24, 10, 30, tzinfo=TZ)
     book = BookAppointment("Heizungswartung", start, start + timedelta(hours=1), "Anna Bauer",
                            "0171 2345678")  # fmt: skip
-    appt_id = await perform(book, calendar=calendar, records=records, now=NOW, call_id=None)
+    _, appt_id = await perform(book, calendar=calendar, records=records, now=NOW, call_id=None)
     assert appt_id is not None
     assert await sweeper.run_once() == 1
     assert "Terminbestätigung - Heizungswartung, Dienstag, 24.11.2026 um 10:30 Uhr" in (

@@ -154,7 +154,7 @@ async def test_caldav_down_database_slots_still_offered_then_synced(
 
 def test_event_text_is_escaped() -> None:
     from agent.actions.caldav_client import event_ical
-    from agent.actions.calendar import Appointment
+    from agent.domain import Appointment
 
     appt = Appointment("x", "Heizungswartung", at(24, 8), at(24, 9), "Bauer, Anna", "1",
                        note="Hof; 2. Stock\nklingeln")  # fmt: skip

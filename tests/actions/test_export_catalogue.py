@@ -22,10 +22,10 @@ from agent.actions.catalogue_csv import (
     parse_stock_csv,
 )
 from agent.actions.export import add_export_commands, export_csv, parse_when
-from agent.actions.records import Lead, Order, OrderLine
 from agent.actions.records_pg import PostgresRecordStore
 from agent.actions.slots import Slot
 from agent.config import load_settings
+from agent.domain import Lead, Order, OrderLine
 from agent.storage import Database, migrate
 
 from .support import TZ, profile
@@ -35,15 +35,16 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
 
 async def fill(db: Database) -> None:
     store = PostgresRecordStore(db)
-    await store.add(Lead("00000000-0000-4000-8000-000000000001", NOW - timedelta(days=10),
-                         "alt", "", "", "", "Alt", "1"))  # fmt: skip
-    await store.add(Lead("00000000-0000-4000-8000-000000000002", NOW, "Bad, neu; komplett",
-                         "München", "20.000 €", "Frühjahr", 'Anna "Ann" Bauer',
-                         "0171 1"))  # fmt: skip
-    await store.add(Order("00000000-0000-4000-8000-000000000003", NOW,
-                          (OrderLine("DS-01", "Dichtungsset", 2, "Set", Decimal("6.50")),
+    await store.add(Lead("alt", "", "", "", "Alt", "1",
+                         id="00000000-0000-4000-8000-000000000001",
+                         created_at=NOW - timedelta(days=10)))  # fmt: skip
+    await store.add(Lead("Bad, neu; komplett", "München", "20.000 €", "Frühjahr",
+                         'Anna "Ann" Bauer', "0171 1", id="00000000-0000-4000-8000-000000000002",
+                         created_at=NOW))  # fmt: skip
+    await store.add(Order((OrderLine("DS-01", "Dichtungsset", 2, "Set", Decimal("6.50")),
                            OrderLine("SPK-UP", "Spülkasten", 5, "Stück", Decimal("129.00"), 2)),
-                          "Max", "0172 2", note="abholen"))  # fmt: skip
+                          "Max", "0172 2", note="abholen",
+                          id="00000000-0000-4000-8000-000000000003", created_at=NOW))  # fmt: skip
     cal = PostgresCalendar(db, profile(), lambda: NOW)
     start = datetime(2026, 11, 24, 10, 30, tzinfo=TZ)
     await cal.book(Slot(start, start + timedelta(hours=1), "Heizungswartung"), name="Eva",

@@ -21,8 +21,8 @@ from agent.actions.outbox import (
     item_id,
     verify,
 )
-from agent.actions.records import Lead, Message, Order, OrderLine, new_id
 from agent.actions.settings import WebhookSettings
+from agent.domain import Lead, Message, Order, OrderLine
 from agent.storage import Database
 
 from .receiver import Receiver
@@ -40,8 +40,8 @@ def settings(url: str) -> WebhookSettings:
 
 
 def lead(n: int) -> Lead:
-    return Lead(new_id(), datetime.now(UTC), f"Bad {n}", "München", "10k", "bald",
-                f"Kunde {n}", "0171 555")  # fmt: skip
+    return Lead(f"Bad {n}", "München", "10k", "bald", f"Kunde {n}", "0171 555",
+                created_at=datetime.now(UTC))  # fmt: skip
 
 
 async def wait_until(cond: object, within: float = 20.0) -> None:
@@ -61,13 +61,12 @@ async def test_lead_and_order_are_queued_in_the_same_transaction_and_signed(
 ) -> None:
     store = OutboxRecordStore(migrated_db)
     first = lead(1)
-    order = Order(new_id(), datetime.now(UTC),
-                  (OrderLine("DS-01", "Dichtungsset", 2, "Set", Decimal("6.50")),),
-                  "Anna", "0171")  # fmt: skip
+    order = Order((OrderLine("DS-01", "Dichtungsset", 2, "Set", Decimal("6.50")),),
+                  "Anna", "0171", created_at=datetime.now(UTC))  # fmt: skip
     await store.add(first)
     await store.add(first)  # a retried write: still one item
     await store.add(order)
-    await store.add(Message(new_id(), datetime.now(UTC), "message", "A", "1", "hi"))
+    await store.add(Message("message", "A", "1", "hi", created_at=datetime.now(UTC)))
     worker = OutboxWorker(migrated_db, settings(receiver.url + "/hook"))
     try:
         assert await worker.run_once() == 2

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent.actions.calendar import Appointment
 from agent.actions.notify_mail import MailNotifier
 from agent.actions.notify_sms import SmsNotifier
 from agent.actions.reminders import AppointmentNotices, NoticeSweeper
 from agent.actions.settings import ReminderSettings, SmsSettings, SmtpSettings
+from agent.domain import Appointment
 from agent.storage import Database
 
 from .conftest import Mailbox

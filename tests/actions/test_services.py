@@ -12,11 +12,11 @@ import pytest
 from agent.actions.calendar_pg import PostgresCalendar
 from agent.actions.notifying_calendar import NotifyingCalendar
 from agent.actions.outbox import OutboxRecordStore
-from agent.actions.records import Lead, new_id
 from agent.actions.records_pg import PostgresRecordStore
 from agent.actions.services import ActionServices
 from agent.actions.settings import SmsSettings, WebhookSettings
 from agent.actions.slots import Slot
+from agent.domain import Lead
 from agent.storage import Database
 
 from .receiver import Receiver
@@ -58,7 +58,7 @@ async def test_lead_and_booking_are_pushed_at_once(
     try:
         await asyncio.sleep(0.2)  # the workers are idle, next poll in 30 s
         t0 = time.monotonic()
-        await s.records.add(Lead(new_id(), datetime.now(UTC), "Bad", "", "", "", "A", "1"))
+        await s.records.add(Lead("Bad", "", "", "", "A", "1", created_at=datetime.now(UTC)))
         await wait_until(lambda: len(receiver.received()) == 1)
         took_lead = time.monotonic() - t0
         start = datetime(2026, 11, 24, 10, 30, tzinfo=TZ)

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from agent.actions.calendar import InMemoryCalendar
 from agent.actions.records import InMemoryRecordStore
-from agent.dialogue.actions import Action
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.rules_nlu import RulesNlu
 from agent.dialogue.turn import Turn
+from agent.domain import Command, Message, Save, StartEscalation
+from agent.domain.records import Emergency, Record
 from agent.profile import BusinessProfile, Language
 from agent.understanding.nlu import NluBackend
 
@@ -27,11 +28,28 @@ class Call:
         return self.turns[-1]
 
     @property
-    def actions(self) -> list[Action]:
+    def actions(self) -> list[Command]:
         return [a for t in self.turns for a in t.actions]
 
-    def actions_of(self, kind: type) -> list[Action]:
+    def actions_of(self, kind: type) -> list[Command]:
         return [a for a in self.actions if isinstance(a, kind)]
+
+    def saved(self, kind: type) -> list[Record]:
+        """The records of that type the call saved (or escalated), in order."""
+        out: list[Record] = []
+        for a in self.actions:
+            if isinstance(a, Save) and isinstance(a.record, kind):
+                out.append(a.record)
+            elif isinstance(a, StartEscalation) and kind is Emergency:
+                out.append(a.emergency)
+        return out
+
+    def messages(self, kind: str | None = None) -> list[Message]:
+        """Saved messages (``kind``: "callback" or "message" only)."""
+        return [m for m in self.saved(Message) if isinstance(m, Message) and kind in (None, m.kind)]
+
+    def emergencies(self) -> list[Emergency]:
+        return [e for e in self.saved(Emergency) if isinstance(e, Emergency)]
 
     async def start(self) -> Turn:
         return self._keep(await self.engine.start())

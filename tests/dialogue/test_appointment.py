@@ -8,9 +8,8 @@ from datetime import date, datetime, time
 from agent.actions.calendar import InMemoryCalendar
 from agent.actions.calendar_pg import CalendarUnavailable
 from agent.actions.slots import Slot
-from agent.dialogue.actions import (
+from agent.domain import (
     BookAppointment,
-    CallbackRequest,
     CancelAppointment,
     RescheduleAppointment,
 )
@@ -256,9 +255,9 @@ async def test_no_free_slot_arranges_a_call_back(profile: BusinessProfile) -> No
         "Wie ist Ihr Name, bitte?",
     ]
     await c.script("Anna Schmidt", "0171 2345678", "ja")
-    [cb] = c.actions_of(CallbackRequest)
-    assert isinstance(cb, CallbackRequest) and cb.reason == "no_slot"
-    assert cb.topic == "Terminwunsch, Heizungswartung"
+    [cb] = c.messages("callback")
+    assert cb.reason == "no_slot"
+    assert cb.text == "Terminwunsch, Heizungswartung"
 
 
 async def test_calendar_down_arranges_a_call_back(profile: BusinessProfile) -> None:

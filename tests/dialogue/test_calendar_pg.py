@@ -11,8 +11,8 @@ import pytest
 
 from agent.actions.calendar import AppointmentNotFound, SlotTaken
 from agent.actions.calendar_pg import PostgresCalendar
-from agent.actions.records import Escalation, Lead, Message, Order, OrderLine, new_id
 from agent.actions.records_pg import PostgresRecordStore
+from agent.domain import Emergency, Lead, Message, Order, OrderLine, PrivacyRequest
 from agent.profile import BusinessProfile
 from agent.storage import Database
 
@@ -84,24 +84,25 @@ async def test_database_refuses_overlap_even_without_the_code(
 
 async def test_record_store_round_trip(migrated_db: Database) -> None:
     store = PostgresRecordStore(migrated_db)
-    lead = Lead(new_id(), MONDAY_9, "neues Bad", "München", "20000 Euro", "bald", "A", "0171")
+    lead = Lead("neues Bad", "München", "20000 Euro", "bald", "A", "0171", created_at=MONDAY_9)
     order = Order(
-        new_id(),
-        MONDAY_9,
         (
             OrderLine("HKV-12", "Heizkörperventil", 2, "Stück", Decimal("18.90")),
             OrderLine("SPK-UP", "Spülkasten", 5, "Stück", Decimal("129.00"), backorder=2),
         ),
         "B",
         "0172",
+        created_at=MONDAY_9,
     )
-    msg = Message(new_id(), MONDAY_9, "callback", "C", "0173", "Rechnung", due=TUESDAY)
-    esc = Escalation(new_id(), MONDAY_9, "gasgeruch", "D", "0174", "Hauptstr. 1", "Gasgeruch")
-    for record in (lead, order, msg, esc, lead, order):  # repeats change nothing
+    msg = Message("callback", "C", "0173", "Rechnung", due=TUESDAY, created_at=MONDAY_9)
+    privacy = PrivacyRequest("erasure", "E", "0175", "Löschen Sie meine Daten", created_at=MONDAY_9)
+    esc = Emergency("gasgeruch", "D", "0174", "Hauptstr. 1", "Gasgeruch", created_at=MONDAY_9)
+    for record in (lead, order, msg, privacy, esc, lead, order):  # repeats change nothing
         await store.add(record)
     assert await store.leads() == [lead]
     assert await store.orders() == [order]
     assert await store.messages() == [msg]
+    assert await store.privacy_requests() == [privacy]
     assert await store.escalations() == [esc]
 
 
@@ -109,9 +110,9 @@ async def test_dialogue_books_into_the_database(
     migrated_db: Database, profile: BusinessProfile
 ) -> None:
     """The engine on the PostgreSQL calendar and record store, as in a call."""
-    from agent.dialogue.actions import BookAppointment
     from agent.dialogue.engine import DialogueEngine
     from agent.dialogue.rules_nlu import RulesNlu
+    from agent.domain import BookAppointment
 
     def clock() -> datetime:
         return MONDAY_9

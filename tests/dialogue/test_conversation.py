@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from agent.actions.records import InMemoryRecordStore, Record
-from agent.dialogue.actions import BookAppointment, Handover, TakeMessage
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.rules_nlu import RulesNlu
+from agent.domain import BookAppointment, Handover, Message, Save
 from agent.profile import BusinessProfile
 from agent.understanding.nlu import NluError, Parse
 
@@ -67,8 +67,10 @@ async def test_no_match_twice_after_hours_takes_a_message(profile: BusinessProfi
     await c.script("Bitte Rückruf wegen der Rechnung", "Maria Huber", "0176 5554443")
     t = await c.say("ja")
     assert t.replies[0] == "Vielen Dank, Ihre Nachricht ist notiert. Wir melden uns morgen."
-    [msg] = t.actions
-    assert isinstance(msg, TakeMessage) and msg.reason == "handover_no_match"
+    [saved] = t.actions
+    assert isinstance(saved, Save) and isinstance(saved.record, Message)
+    msg = saved.record
+    assert msg.kind == "message" and msg.reason == "handover_no_match"
     assert (msg.name, msg.phone, msg.text) == (
         "Maria Huber",
         "0176 5554443",

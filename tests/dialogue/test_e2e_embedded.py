@@ -13,15 +13,8 @@ from pathlib import Path
 import pytest
 
 from agent.config import load_settings
-from agent.dialogue.actions import (
-    BookAppointment,
-    CallbackRequest,
-    Handover,
-    PlaceOrder,
-    StartEscalation,
-    TakeMessage,
-)
 from agent.dialogue.simulate import parse_line
+from agent.domain import BookAppointment, Handover, Order
 from agent.profile import BusinessProfile, Language
 from agent.understanding.nlu import NluBackend
 
@@ -84,23 +77,23 @@ async def test_appointment_english(profile: BusinessProfile, embedded: NluBacken
 
 async def test_gas_emergency(profile: BusinessProfile, embedded: NluBackend) -> None:
     c = await replay(profile, embedded, "gas_emergency.txt", MONDAY_22, caller="0171 2345678")
-    [esc] = c.actions_of(StartEscalation)
-    assert isinstance(esc, StartEscalation) and esc.kind == "gasgeruch"
+    [esc] = c.emergencies()
+    assert esc.kind == "gasgeruch"
     assert "Bitte verlassen Sie sofort das Gebäude" in c.turns[1].replies[0]
 
 
 async def test_dripping_tap(profile: BusinessProfile, embedded: NluBackend) -> None:
     c = await replay(profile, embedded, "dripping_tap.txt", MONDAY_22.replace(day=27))
-    assert not c.actions_of(StartEscalation)
-    [cb] = c.actions_of(CallbackRequest)
-    assert isinstance(cb, CallbackRequest) and cb.due is not None and cb.due.day == 30
+    assert not c.emergencies()
+    [cb] = c.messages("callback")
+    assert cb.due is not None and cb.due.day == 30
 
 
 async def test_faq_and_unknown_question(profile: BusinessProfile, embedded: NluBackend) -> None:
     c = await replay(profile, embedded, "faq_de.txt", MONDAY_9)
     assert c.turns[1].replies[0] == profile.facts[0].answer.de
-    [cb] = c.actions_of(CallbackRequest)
-    assert isinstance(cb, CallbackRequest) and "Gartenmöbel" in cb.topic
+    [cb] = c.messages("callback")
+    assert "Gartenmöbel" in cb.text
 
 
 async def test_faq_english(profile: BusinessProfile, embedded: NluBackend) -> None:
@@ -111,15 +104,15 @@ async def test_faq_english(profile: BusinessProfile, embedded: NluBackend) -> No
 
 async def test_order(profile: BusinessProfile, embedded: NluBackend) -> None:
     c = await replay(profile, embedded, "order_de.txt", MONDAY_9)
-    [order] = c.actions_of(PlaceOrder)
-    assert isinstance(order, PlaceOrder) and order.lines[0].quantity == 4
+    [order] = c.saved(Order)
+    assert isinstance(order, Order) and order.lines[0].quantity == 4
 
 
 async def test_handover_after_hours(profile: BusinessProfile, embedded: NluBackend) -> None:
     c = await replay(profile, embedded, "handover_after_hours.txt", MONDAY_22,
                      caller="0171 2345678")  # fmt: skip
     assert not c.actions_of(Handover)
-    assert len(c.actions_of(TakeMessage)) == 1
+    assert len(c.messages("message")) == 1
 
 
 async def test_topic_change_and_resume(profile: BusinessProfile, embedded: NluBackend) -> None:

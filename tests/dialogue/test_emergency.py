@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from agent.dialogue.actions import BookAppointment, CallbackRequest, Handover, StartEscalation
+from agent.domain import BookAppointment, Handover, Message, Save, StartEscalation
 from agent.profile import BusinessProfile
 
 from .conftest import MONDAY_9, MONDAY_22
@@ -37,14 +37,15 @@ async def test_gas_after_hours_advice_then_escalation(profile: BusinessProfile) 
         "Ich rufe jetzt unseren Techniker vom Notdienst an. Bitte bleiben Sie kurz am Apparat, "
         "ich sage Ihnen Bescheid, sobald er Ihren Einsatz übernommen hat."
     ]
-    [esc] = t.actions
-    assert isinstance(esc, StartEscalation)
+    [started] = t.actions
+    assert isinstance(started, StartEscalation)
+    esc = started.emergency
     assert (esc.kind, esc.caller_number, esc.address) == (
         "gasgeruch",
         "+49 171 9876543",
         "Hauptstraße 5 in München",
     )
-    assert esc.at == MONDAY_22 and "riecht es nach Gas" in esc.description
+    assert esc.created_at == MONDAY_22 and "riecht es nach Gas" in esc.description
     [record] = await c.records.escalations()
     assert record.kind == "gasgeruch" and record.address == "Hauptstraße 5 in München"
 
@@ -62,8 +63,8 @@ async def test_burst_pipe_interrupts_a_booking_and_corrects_the_number(
     t = await c.say("nein, die Nummer ist 0172 7654321")
     assert "Rückruf unter 0 1 7 2, 7 6 5, 4 3 2 1" in t.replies[-1]
     t = await c.key("1")
-    [esc] = c.actions_of(StartEscalation)
-    assert isinstance(esc, StartEscalation) and esc.caller_number == "0172 7654321"
+    [esc] = c.emergencies()
+    assert esc.caller_number == "0172 7654321"
     assert esc.kind == "wasserrohrbruch" and t.hold_for_technician and t.end is None
 
 
@@ -110,9 +111,14 @@ async def test_dripping_tap_is_not_an_emergency(profile: BusinessProfile) -> Non
     await c.script("Huber", "0171 2345678")
     t = await c.say("ja")
     assert t.end is None and not c.actions_of(StartEscalation)
-    [cb] = t.actions
-    assert isinstance(cb, CallbackRequest)
-    assert cb.due == date(2026, 11, 30) and cb.reason == "not_emergency:tropfender_wasserhahn"
+    [saved] = t.actions
+    assert isinstance(saved, Save) and isinstance(saved.record, Message)
+    cb = saved.record
+    assert (
+        cb.kind == "callback"
+        and cb.due == date(2026, 11, 30)
+        and cb.reason == "not_emergency:tropfender_wasserhahn"
+    )
     [msg] = await c.records.messages()
     assert msg.kind == "callback" and msg.due == date(2026, 11, 30)
 
@@ -161,6 +167,6 @@ async def test_unusable_answers_in_an_emergency_still_escalate(profile: Business
         "Adresse Lindwurmstraße 1, Rückruf unter 0 1 7 1, 2 3 4, 5 6 7 8. Stimmt das?"
     )
     t = await c.say("ja")
-    [esc] = c.actions_of(StartEscalation)
-    assert isinstance(esc, StartEscalation) and esc.address == "Lindwurmstraße 1"
+    [esc] = c.emergencies()
+    assert esc.address == "Lindwurmstraße 1"
     assert esc.caller_number == "0171 2345678"

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from agent.dialogue.actions import Handover, StartEscalation
 from agent.dialogue.turn import Turn
+from agent.domain import Handover, StartEscalation
 from agent.profile import BusinessProfile, Language, OnCall
 
 from .conftest import MONDAY_22
@@ -160,8 +160,8 @@ async def test_acknowledged_without_a_name_or_a_number(profile: BusinessProfile)
     c = await call(profile, MONDAY_22)  # no caller id
     await c.script("Es riecht nach Gas", "Lindwurmstraße 1", "äh", "hm")  # no usable number
     t = await c.say("ja")
-    [esc] = c.actions_of(StartEscalation)
-    assert isinstance(esc, StartEscalation) and esc.caller_number == ""
+    [esc] = c.emergencies()
+    assert esc.caller_number == ""
     assert t.hold_for_technician
     t = await c.engine.on_escalation_end(True, None)
     assert t.replies == [

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from agent.actions.records import OrderLine
-from agent.dialogue.actions import CallbackRequest, CreateLead, PlaceOrder
+from agent.domain import Lead, Message, Order, OrderLine, Save
 from agent.profile import BusinessProfile
 
 from .conftest import MONDAY_9, MONDAY_22
@@ -56,9 +55,11 @@ async def test_faq_unknown_is_not_invented_and_offers_a_callback(profile: Busine
     ]
     t = await c.say("ja")
     assert t.replies[0] == "Vielen Dank. Wir rufen Sie morgen zurück."
-    [cb] = t.actions
-    assert isinstance(cb, CallbackRequest) and cb.reason == "faq_unanswered"
-    assert cb.due == date(2026, 11, 24) and "Gartenmöbel" in cb.topic
+    [saved] = t.actions
+    assert isinstance(saved, Save) and isinstance(saved.record, Message)
+    cb = saved.record
+    assert cb.kind == "callback" and cb.reason == "faq_unanswered"
+    assert cb.due == date(2026, 11, 24) and "Gartenmöbel" in cb.text
 
 
 async def test_faq_unknown_declined(profile: BusinessProfile) -> None:
@@ -104,12 +105,14 @@ async def test_lead_collects_and_promises_a_call_back(profile: BusinessProfile) 
     assert t.replies[0] == (
         "Vielen Dank. Ein Mitarbeiter ruft Sie heute zurück und bespricht alles Weitere mit Ihnen."
     )
-    assert t.actions == [
-        CreateLead("neues Bad", "in Pasing", "etwa 20000 Euro", "in den nächsten drei Monaten",
-                   "Eva Lang", "0160 1234567")
-    ]  # fmt: skip
-    [lead] = await c.records.leads()
-    assert lead.need == "neues Bad"
+    [saved] = t.actions
+    assert isinstance(saved, Save) and isinstance(saved.record, Lead)
+    lead = saved.record
+    assert (lead.need, lead.location, lead.budget, lead.urgency, lead.name, lead.phone) == (
+        "neues Bad", "in Pasing", "etwa 20000 Euro", "in den nächsten drei Monaten",
+        "Eva Lang", "0160 1234567",
+    )  # fmt: skip
+    assert await c.records.leads() == [lead]
 
 
 async def test_lead_asks_what_is_needed(profile: BusinessProfile) -> None:
@@ -148,16 +151,17 @@ async def test_order_with_unknown_product_and_correction(profile: BusinessProfil
     assert t.replies[-1].startswith("Ihre Bestellung: 4 Stück Heizkörperventil und 1 Set")
     t = await c.key("1")
     assert t.replies[0].startswith("Vielen Dank, Ihre Bestellung ist aufgenommen.")
-    assert t.actions == [
-        PlaceOrder(
-            (
-                OrderLine("HKV-12", "Heizkörperventil", 4, "Stück", Decimal("18.9")),
-                OrderLine("DS-01", "Dichtungsset", 1, "Set", Decimal("6.5")),
-            ),
-            "Josef Bauer",
-            "089 445566",
-        )
-    ]
+    [saved] = t.actions
+    assert isinstance(saved, Save) and isinstance(saved.record, Order)
+    order = saved.record
+    assert (order.lines, order.name, order.phone) == (
+        (
+            OrderLine("HKV-12", "Heizkörperventil", 4, "Stück", Decimal("18.9")),
+            OrderLine("DS-01", "Dichtungsset", 1, "Set", Decimal("6.5")),
+        ),
+        "Josef Bauer",
+        "089 445566",
+    )
     assert len(await c.records.orders()) == 1
 
 
@@ -170,8 +174,8 @@ async def test_order_asks_the_quantity_and_notes_short_stock(profile: BusinessPr
         "Von Spülkasten haben wir gerade nur 3 auf Lager, der Rest wird nachbestellt."
     )
     await c.script("nein", "Bauer", "0171 2345678", "ja")
-    [order] = c.actions_of(PlaceOrder)
-    assert isinstance(order, PlaceOrder) and order.lines[0].backorder == 2
+    [order] = c.saved(Order)
+    assert isinstance(order, Order) and order.lines[0].backorder == 2
 
 
 async def test_order_nothing(profile: BusinessProfile) -> None:

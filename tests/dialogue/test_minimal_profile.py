@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.dialogue.actions import BookAppointment, CallbackRequest
+from agent.domain import BookAppointment
 from agent.profile import BusinessProfile
 
 from .conftest import MONDAY_9, MONDAY_22
@@ -40,7 +40,7 @@ async def test_no_catalogue_means_a_call_back(minimal: BusinessProfile) -> None:
     t = await c.say("Ich möchte etwas bestellen")
     assert t.replies[0].startswith("Bestellungen kann ich leider nicht direkt aufnehmen.")
     await c.script("Weber", "0171 2345678", "ja")
-    assert len(c.actions_of(CallbackRequest)) == 1
+    assert len(c.messages("callback")) == 1
 
 
 async def test_emergency_without_kinds_is_asked(minimal: BusinessProfile) -> None:

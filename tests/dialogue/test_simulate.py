@@ -25,7 +25,8 @@ def _said(result: dict[str, Any]) -> str:
 
 
 def _types(result: dict[str, Any]) -> list[str]:
-    return [a["type"] for a in result["actions"]]
+    """Each action's type; a saved record by its own type ('Save:Message')."""
+    return [a["type"] + (f":{a['record']}" if "record" in a else "") for a in result["actions"]]
 
 
 def check_appointment_de(r: dict[str, Any]) -> None:
@@ -99,7 +100,7 @@ def check_tap(r: dict[str, Any]) -> None:
 def check_handover(r: dict[str, Any]) -> None:
     [msg] = r["records"]["messages"]
     assert msg["kind"] == "message" and msg["phone"] == "0171 2345678"
-    assert _types(r) == ["TakeMessage"]
+    assert _types(r) == ["Save:Message"]
 
 
 def check_no_match(r: dict[str, Any]) -> None:

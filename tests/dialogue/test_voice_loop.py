@@ -24,10 +24,10 @@ from typing import Any
 import pytest
 
 from agent.actions.escalation.finish import EscalationEnd
-from agent.dialogue.actions import Action, StartEscalation
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.rules_nlu import RulesNlu
 from agent.dialogue.voice import EscalationListener, VoiceConversation
+from agent.domain import Command, StartEscalation
 from agent.profile import BusinessProfile
 from agent.speech.audio import dbfs, silence
 from agent.speech.espeak import EspeakTts
@@ -200,7 +200,7 @@ async def start_call(
             profile, RulesNlu(), clock=lambda: now, caller_number="+4915112345678"
         )
 
-    async def act(action: Action, info: CallInfo, listener: EscalationListener) -> None:
+    async def act(action: Command, info: CallInfo, listener: EscalationListener) -> None:
         if isinstance(action, StartEscalation):
             escalations.append((action, listener))
 
@@ -349,7 +349,7 @@ async def test_the_emergency_caller_waits_and_hears_who_took_it(
 ) -> None:
     h = await emergency_after_hours(profile, speech)
     [(request, listener)] = h.escalations
-    assert request.address.startswith("Lindwurmstraße")
+    assert request.emergency.address.startswith("Lindwurmstraße")
     told = listener(EscalationEnd(uuid.uuid4(), acknowledged=True, person="Thomas Huber"))
     assert isinstance(told, asyncio.Future)
     assert await asyncio.wait_for(told, 5) is True  # heard to the end

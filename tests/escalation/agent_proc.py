@@ -10,7 +10,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from agent.dialogue.actions import StartEscalation
+from agent.domain import Emergency, StartEscalation
 from agent.storage import Database
 from agent.telephony.ari_client import AriClient
 from tests.escalation.harness import TEST_APP, build_service
@@ -23,9 +23,15 @@ async def main(url: str, address: str) -> None:
     async with Database(url) as db:
         service = await build_service(ari, db, url)
         request = StartEscalation(
-            kind="Rohrbruch", caller_name="Erika Muster", caller_number="+4989123456",
-            address=address, description="Wasser im Keller", at=datetime.now(UTC),
-        )  # fmt: skip
+        Emergency(
+            kind="Rohrbruch",
+            caller_name="Erika Muster",
+            caller_number="+4989123456",
+            address=address,
+            description="Wasser im Keller",
+            created_at=datetime.now(UTC),
+        )
+    )  # fmt: skip
         ticket = await service.start(request)
         print(f"ESCALATION {ticket.escalation_id}", flush=True)
         await asyncio.Event().wait()  # until SIGKILL

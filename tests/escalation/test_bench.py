@@ -20,7 +20,7 @@ from typing import cast
 import pytest
 
 from agent.actions.escalation import State
-from agent.dialogue.actions import StartEscalation
+from agent.domain import Emergency, StartEscalation
 from agent.storage import Database
 from agent.telephony.ari_client import AriClient
 from tests.escalation.harness import FAST, TEST_APP, build_service
@@ -79,10 +79,15 @@ async def test_start_to_ringing_latency(
         for _ in range(11):  # the first one warms up (connections, caches)
             phone.arrived.clear()
             request = StartEscalation(
-                kind="Rohrbruch", caller_name="Bench", caller_number="+4989000",
-                address=f"Benchweg {uuid.uuid4().hex[:8]}", description="Messung",
-                at=datetime.now(UTC),
-            )  # fmt: skip
+        Emergency(
+            kind="Rohrbruch",
+            caller_name="Bench",
+            caller_number="+4989000",
+            address=f"Benchweg {uuid.uuid4().hex[:8]}",
+            description="Messung",
+            created_at=datetime.now(UTC),
+        )
+    )  # fmt: skip
             t0 = time.monotonic()
             ticket = await service.start(request)
             await asyncio.wait_for(phone.arrived.wait(), 10)

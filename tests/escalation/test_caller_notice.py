@@ -18,7 +18,7 @@ from agent.actions.escalation.finish import EscalationEnd
 from agent.actions.escalation.model import NewEscalation
 from agent.actions.escalation.notify import Notification
 from agent.actions.escalation.settings import contact
-from agent.dialogue.actions import StartEscalation
+from agent.domain import Emergency, StartEscalation
 from agent.profile import OnCall
 from tests.escalation.harness import FAST, Harness
 from tests.escalation.phones import pressing_phone
@@ -35,12 +35,14 @@ ONE_PERSON = {
 
 def emergency(caller_number: str = MOBILE) -> StartEscalation:
     return StartEscalation(
-        kind="Rohrbruch",
-        caller_name="Erika Muster",
-        caller_number=caller_number,
-        address=f"Hauptstraße {uuid.uuid4().hex[:6]}, 80331 München",
-        description="Wasser läuft aus der Wand im Keller",
-        at=datetime.now(UTC),
+        Emergency(
+            kind="Rohrbruch",
+            caller_name="Erika Muster",
+            caller_number=caller_number,
+            address=f"Hauptstraße {uuid.uuid4().hex[:6]}, 80331 München",
+            description="Wasser läuft aus der Wand im Keller",
+            created_at=datetime.now(UTC),
+        )
     )
 
 
@@ -139,7 +141,14 @@ async def test_nobody_answers_the_caller_hears_not_acknowledged(h: Harness) -> N
     # a call about the same emergency does not join one nobody took: the rota is rung again
     late = Ends(told=True)
     request = StartEscalation(
-        rec.kind, "Nachbar", "+4917000000", rec.address, "auch bei mir", datetime.now(UTC)
+        Emergency(
+            rec.emergency.kind,
+            "Nachbar",
+            "+4917000000",
+            rec.emergency.address,
+            "auch bei mir",
+            created_at=datetime.now(UTC),
+        )
     )
     again = await h.service.start(request, on_finished=late)
     assert not again.joined and again.escalation_id != ticket.escalation_id
@@ -154,7 +163,11 @@ async def test_joining_an_acknowledged_escalation_tells_at_once(h: Harness) -> N
         await first.wait()
     late = Ends(told=True)
     joined = await h.service.start(
-        dataclasses.replace(request, caller_name="Nachbar", caller_number="+4917000000"),
+        StartEscalation(
+            dataclasses.replace(
+                request.emergency, caller_name="Nachbar", caller_number="+4917000000"
+            )
+        ),
         on_finished=late,
     )
     assert joined.joined and joined.escalation_id == ticket.escalation_id
@@ -176,11 +189,18 @@ async def _has_caller_sms(h: Harness, escalation_id: uuid.UUID) -> bool:
 async def _acknowledged_escalation(h: Harness, caller_number: str = MOBILE) -> uuid.UUID:
     """An escalation a dead process acknowledged without telling the caller."""
     new = NewEscalation(
-        kind="Rohrbruch", caller_name="Erika Muster", caller_number=caller_number,
-        address="Lindenweg 7", description="Wasser", occurred_at=datetime.now(UTC),
+        emergency=Emergency(
+            kind="Rohrbruch",
+            caller_name="Erika Muster",
+            caller_number=caller_number,
+            address="Lindenweg 7",
+            description="Wasser",
+            created_at=datetime.now(UTC),
+        ),
         people=tuple(contact(p) for p in h.service.config.on_call.people),
-        dedupe_key=f"rohrbruch|{uuid.uuid4().hex}", language="en",
-    )  # fmt: skip
+        dedupe_key=f"rohrbruch|{uuid.uuid4().hex}",
+        language="en",
+    )
     escalation_id, created = await h.store.create_or_join(new, 0.0)
     assert created
     async with h.db.connection() as conn:

@@ -14,6 +14,7 @@ from agent.actions.escalation.model import Contact, NewEscalation
 from agent.actions.escalation.state import Outcome, State
 from agent.actions.escalation.store import EscalationStore
 from agent.config import Settings, load_settings
+from agent.domain import Emergency
 from agent.storage import Database, migrate
 
 
@@ -42,12 +43,14 @@ async def _seed(url: str) -> None:
         store = EscalationStore(db)
         eid, _ = await store.create_or_join(
             NewEscalation(
-                kind="Rohrbruch",
-                caller_name="Erika",
-                caller_number="+4989",
-                address="Lindenweg 7",
-                description="Wasser",
-                occurred_at=datetime.now(UTC),
+                emergency=Emergency(
+                    kind="Rohrbruch",
+                    caller_name="Erika",
+                    caller_number="+4989",
+                    address="Lindenweg 7",
+                    description="Wasser",
+                    created_at=datetime.now(UTC),
+                ),
                 people=(Contact("Eins", "PJSIP/oncall1"),),
                 dedupe_key="k",
             ),

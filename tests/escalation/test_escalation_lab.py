@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from agent.actions.escalation import EscalationStore, Outcome, RecordingNotifier, State
-from agent.dialogue.actions import StartEscalation
+from agent.domain import Emergency, StartEscalation
 from agent.storage import Database
 from agent.telephony.ari_client import AriClient
 from tests.escalation.harness import FAST, TEST_APP, Harness, build_service
@@ -33,12 +33,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 def emergency(address: str | None = None) -> StartEscalation:
     return StartEscalation(
-        kind="Rohrbruch",
-        caller_name="Erika Muster",
-        caller_number="+4989123456",
-        address=address or f"Hauptstraße {uuid.uuid4().hex[:6]}, 80331 München",
-        description="Wasser läuft aus der Wand im Keller",
-        at=datetime.now(UTC),
+        Emergency(
+            kind="Rohrbruch",
+            caller_name="Erika Muster",
+            caller_number="+4989123456",
+            address=address or f"Hauptstraße {uuid.uuid4().hex[:6]}, 80331 München",
+            description="Wasser läuft aus der Wand im Keller",
+            created_at=datetime.now(UTC),
+        )
     )
 
 
@@ -142,7 +144,11 @@ async def test_two_calls_about_the_same_emergency_make_one_escalation(h: Harness
         first, second = await asyncio.gather(
             h.service.start(request, on_acknowledged=lambda _i, who: told.append(who)),
             h.service.start(
-                dataclasses.replace(request, caller_number="+4917000000", caller_name="Nachbar"),
+                StartEscalation(
+                    dataclasses.replace(
+                        request.emergency, caller_number="+4917000000", caller_name="Nachbar"
+                    )
+                ),
                 on_acknowledged=lambda _i, who: told.append(who),
             ),
         )

@@ -11,6 +11,7 @@ from agent.actions.escalation.finish import EscalationEnd, Waiting, tell_all
 from agent.actions.escalation.model import EscalationRecord
 from agent.actions.escalation.notify import Notification, notify_caller
 from agent.actions.escalation.texts import caller_acknowledged_sms
+from agent.domain import Emergency
 
 
 class Collecting:
@@ -49,8 +50,9 @@ async def test_only_the_callers_own_call_saying_told_counts() -> None:
 async def test_caller_sms_goes_to_mobile_numbers_only() -> None:
     now = datetime.now(UTC)
     rec = EscalationRecord(
-        id=uuid.uuid4(), kind="Rohrbruch", caller_name="", caller_number="0171 2345678",
-        address="", description="", occurred_at=now, language="de", state=State.ACKNOWLEDGED,
+        id=uuid.uuid4(),
+        emergency=Emergency("Rohrbruch", "", "0171 2345678", "", "", created_at=now),
+        language="de", state=State.ACKNOWLEDGED,
         people=(), attempts_made=1, next_attempt_at=None, acknowledged_by="Technik Eins",
         created_at=now, updated_at=now, closed_at=now, joined_calls=0, dedupe_key="x",
     )  # fmt: skip
@@ -58,7 +60,9 @@ async def test_caller_sms_goes_to_mobile_numbers_only() -> None:
     assert await notify_caller(notifier, rec, "Technik Eins", "Müller Sanitär GmbH")
     [n] = notifier.sent
     assert (n.person, n.address, n.purpose) == ("Anrufer", "+491712345678", "caller_acknowledged")
-    landline = dataclasses.replace(rec, caller_number="089 123456")
+    landline = dataclasses.replace(
+        rec, emergency=dataclasses.replace(rec.emergency, caller_number="089 123456")
+    )
     assert not await notify_caller(notifier, landline, "Technik Eins", "Müller Sanitär GmbH")
     assert len(notifier.sent) == 1
 

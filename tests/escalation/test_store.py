@@ -9,6 +9,7 @@ from agent.actions.escalation.model import Contact, NewEscalation
 from agent.actions.escalation.notify import Notification, RecordingNotifier
 from agent.actions.escalation.state import Outcome, State
 from agent.actions.escalation.store import EscalationStore
+from agent.domain import Emergency
 from agent.storage import Database
 
 ONE = Contact("Eins", "PJSIP/oncall1", "+4911", "eins@t.example")
@@ -17,9 +18,17 @@ TWO = Contact("Zwei", "PJSIP/oncall2")
 
 def new(key: str = "rohrbruch|lindenweg7") -> NewEscalation:
     return NewEscalation(
-        kind="Rohrbruch", caller_name="Erika", caller_number="+4989", address="Lindenweg 7",
-        description="Wasser", occurred_at=datetime.now(UTC), people=(ONE, TWO), dedupe_key=key,
-    )  # fmt: skip
+        emergency=Emergency(
+            kind="Rohrbruch",
+            caller_name="Erika",
+            caller_number="+4989",
+            address="Lindenweg 7",
+            description="Wasser",
+            created_at=datetime.now(UTC),
+        ),
+        people=(ONE, TWO),
+        dedupe_key=key,
+    )
 
 
 async def test_concurrent_starts_make_one_escalation(migrated_db: Database) -> None:

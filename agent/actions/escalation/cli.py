@@ -100,9 +100,10 @@ def _escalations(settings: Settings, args: argparse.Namespace) -> int:
     for rec, attempts in rows:
         who = f" by {rec.acknowledged_by}" if rec.acknowledged_by else ""
         joined = f", {rec.joined_calls} more call(s)" if rec.joined_calls else ""
+        e = rec.emergency
         print(
             f"{rec.created_at.astimezone(tz):%Y-%m-%d %H:%M}  {rec.state.value}{who}  "
-            f"{rec.kind}  {rec.address or rec.caller_number}  [{rec.id}]{joined}"
+            f"{e.kind}  {e.address or e.caller_number}  [{rec.id}]{joined}"
         )
         for a in attempts:
             end = a.outcome.value if a.outcome else "running"

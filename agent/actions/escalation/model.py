@@ -1,4 +1,5 @@
-"""The escalation's records as the store reads and writes them."""
+"""The escalation's state as the store reads and writes it. What the emergency is (kind,
+caller, address, description, when) is the domain's :class:`~agent.domain.Emergency`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from agent.domain import Emergency
 
 from .state import Outcome, State
 
@@ -22,12 +25,7 @@ class Contact:
 
 @dataclass(frozen=True, slots=True)
 class NewEscalation:
-    kind: str
-    caller_name: str
-    caller_number: str
-    address: str
-    description: str
-    occurred_at: datetime
+    emergency: Emergency  # created_at: when it was reported
     people: tuple[Contact, ...]
     dedupe_key: str
     language: str = "de"
@@ -38,12 +36,7 @@ class NewEscalation:
 @dataclass(frozen=True, slots=True)
 class EscalationRecord:
     id: uuid.UUID
-    kind: str
-    caller_name: str
-    caller_number: str
-    address: str
-    description: str
-    occurred_at: datetime
+    emergency: Emergency
     language: str
     state: State
     people: tuple[Contact, ...]
@@ -73,11 +66,25 @@ class Attempt:
     detail: str
 
 
+def emergency_from_row(row: dict[str, Any]) -> Emergency:
+    return Emergency(
+        kind=row["kind"],
+        caller_name=row["caller_name"],
+        caller_number=row["caller_number"],
+        address=row["address"],
+        description=row["description"],
+        id=str(row["request_id"] or row["id"]),
+        created_at=row["occurred_at"],
+        call_id=str(row["call_id"]) if row["call_id"] else None,
+    )
+
+
 def record_from_row(row: dict[str, Any]) -> EscalationRecord:
     people = tuple(Contact(**p) for p in row["people"])
-    fields = {k: row[k] for k in EscalationRecord.__dataclass_fields__ if k != "people"}
+    own = set(EscalationRecord.__dataclass_fields__) - {"people", "emergency"}
+    fields = {k: row[k] for k in own}
     fields["state"] = State(row["state"])
-    return EscalationRecord(people=people, **fields)
+    return EscalationRecord(people=people, emergency=emergency_from_row(row), **fields)
 
 
 def attempt_from_row(row: dict[str, Any]) -> Attempt:

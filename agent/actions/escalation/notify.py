@@ -128,12 +128,13 @@ async def notify_caller(
 ) -> bool:
     """SMS to the escalation's caller that ``person`` took it (their number must be a
     mobile number, as for appointment notices). True when it was new."""
-    address = mobile_number(rec.caller_number) if rec.caller_number else None
+    number = rec.emergency.caller_number
+    address = mobile_number(number) if number else None
     if address is None:
         log.info("caller not notified: no mobile number", extra={"escalation_id": str(rec.id)})
         return False
     subject, body = caller_acknowledged_sms(rec.language, business, person)
-    who = rec.caller_name or "Anrufer"
+    who = rec.emergency.caller_name or "Anrufer"
     n = Notification(rec.id, who, "sms", address, "caller_acknowledged", subject, body)
     try:
         return await notifier.send(n)

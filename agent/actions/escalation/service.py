@@ -15,9 +15,10 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from agent.dialogue.actions import StartEscalation
+from agent.domain import StartEscalation
 from agent.telephony.ari_client import AriClient, AriError
 from agent.telephony.ari_events import StasisStart
 
@@ -106,17 +107,13 @@ class EscalationService:
         people = tuple(
             contact(p) for p in call_order(self.config.on_call, now, self.config.timezone)
         )
+        e = request.emergency
+        at = e.created_at or now
+        e = replace(e, created_at=at if at.tzinfo else at.replace(tzinfo=self.config.timezone))
         new = NewEscalation(
-            kind=request.kind,
-            caller_name=request.caller_name,
-            caller_number=request.caller_number,
-            address=request.address,
-            description=request.description,
-            occurred_at=request.at
-            if request.at.tzinfo
-            else request.at.replace(tzinfo=self.config.timezone),
+            emergency=e,
             people=people,
-            dedupe_key=dedupe_key(request.kind, request.address, request.caller_number),
+            dedupe_key=dedupe_key(e.kind, e.address, e.caller_number),
             language=self.config.language,
             call_id=call_id,
             request_id=request_id,
@@ -292,7 +289,7 @@ class EscalationService:
         told = await telling
         if told:
             await self.store.mark_caller_told(rec.id)
-        if not told and self.config.caller_sms and rec.caller_number:
+        if not told and self.config.caller_sms and rec.emergency.caller_number:
             await notify_caller(self._notifier, rec, person.name, self.config.business_name)
 
     async def _exhaust(self, rec: EscalationRecord) -> None:
@@ -308,7 +305,7 @@ class EscalationService:
 
     async def _notify(self, rec: EscalationRecord, people: list[Contact], purpose: Purpose) -> None:
         body = written_details(rec, self.config.timezone)
-        await notify_people(self._notifier, rec.id, rec.kind, body, people, purpose)
+        await notify_people(self._notifier, rec.id, rec.emergency.kind, body, people, purpose)
 
     async def _on_stasis_start(self, event: StasisStart) -> None:
         """A technician's call left behind by a dead process (not ours): hang it up."""

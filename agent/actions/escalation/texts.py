@@ -70,15 +70,21 @@ def _local_time(at: datetime, tz: ZoneInfo) -> str:
     return at.astimezone(tz).strftime("%H:%M") if at.tzinfo else at.strftime("%H:%M")
 
 
+def occurred(rec: EscalationRecord) -> datetime:
+    """When the emergency was reported (the escalation's start for an old row)."""
+    return rec.emergency.created_at or rec.created_at
+
+
 def call_texts(rec: EscalationRecord, business: str, tz: ZoneInfo) -> Texts:
     w = _words(rec.language)
+    e = rec.emergency
     message = w["message"].format(
-        kind=rec.kind,
-        name=rec.caller_name or w["unknown"],
-        number=_spell_number(rec.caller_number) if rec.caller_number else w["unknown"],
-        address=rec.address or w["unknown"],
-        description=rec.description or w["unknown"],
-        time=_local_time(rec.occurred_at, tz),
+        kind=e.kind,
+        name=e.caller_name or w["unknown"],
+        number=_spell_number(e.caller_number) if e.caller_number else w["unknown"],
+        address=e.address or w["unknown"],
+        description=e.description or w["unknown"],
+        time=_local_time(occurred(rec), tz),
     )
     return Texts(
         language=rec.language,
@@ -93,10 +99,11 @@ def call_texts(rec: EscalationRecord, business: str, tz: ZoneInfo) -> Texts:
 
 def written_details(rec: EscalationRecord, tz: ZoneInfo) -> str:
     """The emergency for an SMS / e-mail."""
-    at = rec.occurred_at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+    e = rec.emergency
+    at = occurred(rec).astimezone(tz).strftime("%d.%m.%Y %H:%M")
     return (
-        f"Notfall: {rec.kind}\nAnrufer: {rec.caller_name} {rec.caller_number}\n"
-        f"Adresse: {rec.address}\nWas: {rec.description}\nGemeldet: {at}\n"
+        f"Notfall: {e.kind}\nAnrufer: {e.caller_name} {e.caller_number}\n"
+        f"Adresse: {e.address}\nWas: {e.description}\nGemeldet: {at}\n"
         f"Vorgang: {rec.id}"
     )
 

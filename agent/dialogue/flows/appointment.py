@@ -6,9 +6,9 @@ from typing import ClassVar
 
 from agent.actions.calendar import CalendarError, SlotTaken
 from agent.actions.slots import Slot, appointment_types
+from agent.domain import BookAppointment
 from agent.profile import AppointmentType
 
-from ..actions import BookAppointment
 from ..context import FlowContext
 from ..cues import any_phrase, means_asap
 from ..datetime_speech import say_datetime

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from agent.actions.calendar import Appointment, CalendarError, SlotTaken
+from agent.actions.calendar import CalendarError, SlotTaken
 from agent.actions.slots import Slot, appointment_types
+from agent.domain import Appointment, CancelAppointment, RescheduleAppointment
 
-from ..actions import CancelAppointment, RescheduleAppointment
 from ..context import FlowContext
 from ..datetime_speech import say_datetime
 from ..utterance import Utterance

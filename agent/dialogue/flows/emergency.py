@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agent.domain import Emergency, Handover, Message, Save, StartEscalation
 from agent.profile import BusinessProfile, EmergencyKind
 
-from ..actions import CallbackRequest, Handover, StartEscalation, TakeMessage
 from ..context import FlowContext
 from ..cues import any_phrase, free_text, loose_phrase
 from ..say import say_phone
@@ -186,17 +186,19 @@ class EmergencyFlow(SlotFlow):
         kind = self.kind.kind if self.kind else "unknown"
         if not self.real:
             due = ctx.next_working_day()
-            await ctx.perform(CallbackRequest(v["name"], v["phone"], f"{self._label()}: {what}",
-                                              f"not_emergency:{kind}", due))  # fmt: skip
+            await ctx.perform(Save(Message("callback", v["name"], v["phone"],
+                                           f"{self._label()}: {what}", f"not_emergency:{kind}",
+                                           due)))  # fmt: skip
             return Step([ctx.say("callback_done", due=ctx.due())], done=True)
         name = ctx.known.get("name", "")
         if ctx.is_open():
             await ctx.perform(Handover(ctx.profile.handover.office, self.summary(), "emergency"))
             return Step([ctx.say("em_office")], done=True, end="handover")
         if ctx.profile.on_call is None:
-            await ctx.perform(TakeMessage(name, v["phone"], f"{self.summary()}", "emergency"))
+            message = Message("message", name, v["phone"], self.summary(), "emergency")
+            await ctx.perform(Save(message))
             return Step([ctx.say("em_no_oncall")], done=True)
-        await ctx.perform(StartEscalation(kind, name, v["phone"], v["address"], what, ctx.now()))
+        await ctx.perform(StartEscalation(Emergency(kind, name, v["phone"], v["address"], what)))
         if ctx.profile.on_call.caller_hold_s > 0:
             self.hold = TechnicianHold(v["phone"])
             return Step([ctx.say("em_hold")], done=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..actions import Handover
+from agent.domain import Handover
+
 from ..context import FlowContext
 from ..utterance import Utterance
 from .base import Flow, Step

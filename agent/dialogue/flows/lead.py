@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ..actions import CreateLead
+from agent.domain import Lead, Save
+
 from ..cues import free_text, means_unknown, normalize
 from ..say import say_phone
 from ..utterance import Utterance
@@ -74,7 +75,7 @@ class LeadFlow(SlotFlow):
     async def commit(self) -> Step:
         v = {k: str(x) for k, x in self.values.items()}
         await self.ctx.perform(
-            CreateLead(v["need"], v["location"], v["budget"], v["urgency"], v["name"], v["phone"])
+            Save(Lead(v["need"], v["location"], v["budget"], v["urgency"], v["name"], v["phone"]))
         )
         return Step([self.ctx.say("lead_done", due=self.ctx.due())], done=True)
 

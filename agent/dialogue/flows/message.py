@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from ..actions import CallbackRequest, TakeMessage
+from agent.domain import Message, Save
+
 from ..context import FlowContext
 from ..cues import free_text
 from ..say import say_phone
@@ -63,9 +64,13 @@ class MessageFlow(SlotFlow):
         v = {k: str(x) for k, x in self.values.items()}
         due = self.ctx.next_working_day()
         if self.kind == "message":
-            await self.ctx.perform(TakeMessage(v["name"], v["phone"], v["text"], self.reason, due))
+            await self.ctx.perform(
+                Save(Message("message", v["name"], v["phone"], v["text"], self.reason, due))
+            )
             return Step([self.ctx.say("message_done", due=self.ctx.due())], done=True)
-        await self.ctx.perform(CallbackRequest(v["name"], v["phone"], v["text"], self.reason, due))
+        await self.ctx.perform(
+            Save(Message("callback", v["name"], v["phone"], v["text"], self.reason, due))
+        )
         return Step([self.ctx.say("callback_done", due=self.ctx.due())], done=True)
 
     def summary(self) -> str:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
-from agent.actions.records import OrderLine
+from agent.domain import Order, OrderLine, Save
 from agent.profile import CatalogueItem
 
-from ..actions import PlaceOrder
 from ..context import FlowContext
 from ..cues import word_set
 from ..say import say_list, say_money, say_phone
@@ -154,7 +153,7 @@ class OrderFlow(SlotFlow):
 
     async def commit(self) -> Step:
         await self.ctx.perform(
-            PlaceOrder(self._lines(), str(self.values["name"]), str(self.values["phone"]))
+            Save(Order(self._lines(), str(self.values["name"]), str(self.values["phone"])))
         )
         return Step([self.ctx.say("order_done")], done=True)
 
