@@ -248,24 +248,42 @@ class CatalogueItem(Strict):
 
 
 class EmergencyKind(Strict):
-    """A kind of incident: keywords recognise it; ``real`` ones go to the on-call rota.
+    """A kind of incident, recognised by meaning; ``real`` ones go to the on-call rota.
 
-    A real kind with ``confirm`` (a yes/no question) is only an emergency when the caller
-    says yes or mentions one of ``real_if`` (e.g. heating out: only in frost).
+    ``signals``: each a set of concepts (``agent/language/<lang>.yaml``, ``concepts:``, or
+    the profile's own ``concepts``) that, all present in any order and not negated, mean
+    this kind: ``[gas, smell]`` matches "im Flur riecht es total nach Gas" and "Gasgeruch
+    im Keller" but not "es riecht nicht nach Gas". ``keywords``: phrases (words in this
+    order, a few others between). A real kind with ``confirm`` (a yes/no question) is
+    only an emergency when the caller says yes or mentions one of ``real_if`` (concept
+    names or phrases; e.g. heating out: only in frost).
     """
 
     kind: str
     label: Texts
-    keywords: list[str]
+    keywords: list[str] = []
+    signals: list[list[str]] = []
     real: bool = True
     advice: Texts | None = None
     confirm: Texts | None = None
     real_if: list[str] = []
 
+    @model_validator(mode="after")
+    def _recognisable(self) -> EmergencyKind:
+        if not self.keywords and not self.signals:
+            raise ValueError(f"emergency kind {self.kind!r} needs signals or keywords")
+        return self
+
 
 class Greetings(Strict):
     greeting: Texts
+    #: Said right after the greeting; it must be true: the caller talks to an AI
+    #: (EU AI Act Art. 50), no audio is recorded, the request is written down.
     privacy_notice: Texts | None = None
+    #: The answer to "Wird das aufgezeichnet?" (default: agent/language, about_recording).
+    recording_answer: Texts | None = None
+    #: The answer to "Sind Sie ein Mensch?" (default: agent/language, about_bot).
+    bot_answer: Texts | None = None
 
 
 class BusinessProfile(Strict):
@@ -293,6 +311,11 @@ class BusinessProfile(Strict):
     booking_horizon_days: int = Field(60, ge=1, le=730)
     catalogue: list[CatalogueItem] = []
     emergencies: list[EmergencyKind] = []
+    concepts: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="the business's own words for concepts (new ones or added to the built-in "
+        "ones in agent/language/<lang>.yaml), e.g. {heating: [nachtspeicher*]}",
+    )
 
     @field_validator("services", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from agent.actions.calendar import Calendar
 from agent.actions.records import RecordStore
 from agent.domain import Command
 from agent.profile import BusinessProfile, Language
+from agent.understanding.meaning import Lexicon, lexicon_for
 
 from . import executor
 from .datetime_speech import say_due
@@ -36,6 +37,15 @@ class FlowContext:
     known: dict[str, str] = field(default_factory=dict)
     #: Actions performed in the current turn (the engine collects them).
     performed: list[Command] = field(default_factory=list)
+    _lexicon: Lexicon | None = field(default=None, repr=False)
+
+    def lexicon(self) -> Lexicon:
+        """The language's concepts with the profile's own words added."""
+        if self._lexicon is None:
+            base = lexicon_for(self.language)
+            extra = self.profile.concepts
+            self._lexicon = base.extended(extra) if extra else base
+        return self._lexicon
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.profile.tz)

@@ -1,15 +1,20 @@
-"""Deterministic cues in what the caller said: yes/no, upset, a question, a topic change,
-a name, "this number", "as soon as possible", ordinals. German and English.
+"""Deterministic cues in what the caller said: yes/no, closings, greetings and goodbyes,
+thanks, upset, a question, asking for a person, a topic change, "this number", "as soon
+as possible", ordinals, "weiß ich nicht", a pause.
 
-These run on every utterance regardless of the NLU backend, so the dialogue's safety
-decisions (confirmations, handover of an upset caller) never hang on a classifier.
+The words are data (``agent/language/<lang>.yaml``, ``cues:``); these run on every
+utterance regardless of the NLU backend, so the dialogue's safety decisions
+(confirmations, handover of an upset caller, ending a call) never hang on a classifier.
+``norm`` is the normalised, dialect-standardised text (:func:`normalize`).
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
-from agent.understanding.entities import Entity
+from agent.language import pack
+from agent.profile import Language
 
 _PUNCT = re.compile(r"[^\w\s+]", re.UNICODE)
 
@@ -23,6 +28,11 @@ def has_phrase(norm: str, phrase: str) -> bool:
     """``phrase`` starts at a word boundary in ``norm`` (its last word may go on:
     'überschwemm' matches 'überschwemmt')."""
     return f" {normalize(phrase)}" in f" {norm} "
+
+
+def has_word_phrase(norm: str, phrase: str) -> bool:
+    """``phrase`` as whole words in ``norm``."""
+    return f" {normalize(phrase)} " in f" {norm} "
 
 
 def find_phrase(norm: str, phrase: str) -> int:
@@ -45,50 +55,136 @@ def any_phrase(norm: str, phrases: tuple[str, ...] | list[str]) -> bool:
     return any(has_phrase(norm, p) for p in phrases)
 
 
+def any_word_phrase(norm: str, phrases: tuple[str, ...] | list[str]) -> bool:
+    return any(has_word_phrase(norm, p) for p in phrases)
+
+
 def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_YES = word_set(
-    "ja jawohl jo jep genau richtig korrekt stimmt passt gerne gern okay ok einverstanden "
-    "klar freilich sicher selbstverständlich bitte yes yeah yep yup sure correct right "
-    "absolutely exactly fine certainly please"
-)
-_NO = word_set("nein nee ne nö noe falsch no nope wrong incorrect")
-_NOT = word_set("nicht not don't dont doesn't isn't")
-_YES_PHRASES = (
-    "das stimmt", "das passt", "in ordnung", "machen sie das", "gerne doch", "that's right",
-    "that is right", "sounds good", "go ahead", "that's correct", "that is correct",
-)  # fmt: skip
-_NO_PHRASES = ("stimmt nicht", "passt nicht", "lieber nicht", "not right", "not correct")
+@cache
+def words(language: Language, key: str) -> tuple[str, ...]:
+    """A cue list, normalised, longest first."""
+    return tuple(sorted({normalize(w) for w in pack(language).cue(key)}, key=len, reverse=True))
 
 
-def yes_no(norm: str) -> bool | None:
-    """True for yes, False for no, None when the utterance is neither."""
+@cache
+def word_tokens(language: Language, key: str) -> frozenset[str]:
+    """The single words of a cue list."""
+    return frozenset(w for w in words(language, key) if " " not in w)
+
+
+def has_cue(norm: str, language: Language, key: str) -> bool:
+    """A phrase of the cue list ``key`` stands in ``norm`` as whole words."""
+    return any_word_phrase(norm, words(language, key))
+
+
+def strip_words(norm: str, language: Language, *keys: str) -> str:
+    """``norm`` without the phrases of the cue lists ``keys`` (whole words)."""
+    text = f" {norm} "
+    for key in keys:
+        for phrase in words(language, key):
+            text = text.replace(f" {phrase} ", " ")
+            while f" {phrase} " in text:
+                text = text.replace(f" {phrase} ", " ")
+    return " ".join(text.split())
+
+
+# -- yes, no, closings ---------------------------------------------------------------------
+
+_NA_NO = frozenset({"danke", "das", "des", "passt", "nichts", "nix", "nein", "schon", "scho"})
+
+
+def is_closing(norm: str, language: Language) -> bool:
+    """'Das war's', 'mehr brauch ich nicht', 'passt so': nothing more wanted."""
+    return has_cue(norm, language, "closing")
+
+
+def is_thanks(norm: str, language: Language) -> bool:
+    return has_cue(norm, language, "thanks")
+
+
+def yes_no(norm: str, language: Language) -> bool | None:
+    """True for yes, False for no, None when the utterance is neither (a closing is
+    neither: what it means depends on the question, see :func:`closing_means`)."""
+    if not norm or is_closing(norm, language):
+        return None
+    for harmless in ("kein problem", "keine ursache", "nicht schlimm", "no problem",
+                     "no worries", "not a problem"):  # fmt: skip
+        norm = f" {norm} ".replace(f" {harmless} ", " ").strip()
     tokens = norm.split()
     if not tokens:
-        return None
-    if tokens[0] in _NO or any_phrase(norm, _NO_PHRASES):
+        return True
+    no = word_tokens(language, "no")
+    yes = word_tokens(language, "yes")
+    first = tokens[0]
+    if first in no or has_cue(norm, language, "no_phrases"):
         return False
-    if tokens[0] in _YES or any_phrase(norm, _YES_PHRASES):
-        return not (_NOT & set(tokens[:4]))
-    if len(tokens) <= 3 and _NO & set(tokens):
+    if first == "na" and (len(tokens) == 1 or tokens[1] in _NA_NO):  # Bavarian "na"
         return False
+    negation = word_tokens(language, "negation")
+    if first in yes or has_cue(norm, language, "yes_phrases"):
+        return not (negation & set(tokens[1:4]) - {"nein"} and first not in no)
+    if len(tokens) <= 3 and no & set(tokens):
+        return False
+    if len(tokens) <= 3 and yes & set(tokens) and not negation & set(tokens):
+        return True
     return None
 
 
-_UPSET = (
-    "verdammt", "verflucht", "scheiße", "scheisse", "frechheit", "unverschämt", "sauerei",
-    "zum kotzen", "reicht mir", "reicht jetzt", "sofort einen menschen", "echten menschen",
-    "keine maschine", "blöde maschine", "dumme maschine", "saftladen", "nervt", "damn",
-    "bloody", "ridiculous", "useless", "stupid machine", "real person now", "fed up",
-    "sick of", "what the hell", "shit", "fuck",
-)  # fmt: skip
+# -- greetings and goodbyes ----------------------------------------------------------------
 
 
-def is_upset(text: str) -> bool:
+def is_greeting(norm: str, language: Language) -> bool:
+    """The utterance starts with a greeting ('Servus, ...', 'Grüß Gott')."""
+    return any(f"{norm} ".startswith(f"{g} ") for g in words(language, "greeting"))
+
+
+def only_leave_taking(norm: str, language: Language) -> bool:
+    """Nothing but goodbye, thanks, a closing, yes/no and fillers ('passt, danke, ciao')."""
+    rest = strip_words(
+        norm, language, "goodbye", "greeting_or_goodbye", "thanks", "closing", "yes_phrases",
+        "no_phrases", "yes", "no", "fillers", "greeting",
+    )  # fmt: skip
+    return len(rest.split()) <= 1
+
+
+def is_goodbye(norm: str, language: Language, *, first_turn: bool = False) -> bool:
+    """The caller takes leave. A greeting never does: "Servus, ich bräucht an Termin" and
+    a bare "Servus" at the start of a call greet; "Passt, danke, servus" takes leave.
+    A leave-taking word ends the call when it comes at the end of what was said, or when
+    nothing else was said."""
+    tokens = norm.split()
+    if not tokens:
+        return False
+    tail = " ".join(tokens[-4:])
+    if any_word_phrase(tail, words(language, "goodbye")):
+        return not (first_turn and only_greeting(norm, language))
+    ambiguous = words(language, "greeting_or_goodbye")
+    if any_word_phrase(tail, ambiguous) and not any(
+        f"{norm} ".startswith(f"{a} ") for a in ambiguous
+    ):
+        return True  # "... danke, servus"
+    if any_word_phrase(norm, ambiguous) and only_leave_taking(norm, language):
+        return not first_turn and (
+            len(tokens) > 1 or is_thanks(norm, language) or is_closing(norm, language)
+        )
+    return False
+
+
+def only_greeting(norm: str, language: Language) -> bool:
+    rest = strip_words(norm, language, "greeting", "greeting_or_goodbye", "fillers")
+    return not rest
+
+
+# -- mood, questions, requests -------------------------------------------------------------
+
+
+def is_upset(text: str, language: Language) -> bool:
     """Swearing and anger words, SHOUTING in typed text, or repeated exclamation marks."""
-    if any_phrase(normalize(text), _UPSET):
+    norm = normalize(text)
+    if any_phrase(norm, words(language, "upset")):
         return True
     letters = [c for c in text if c.isalpha()]
     if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
@@ -96,91 +192,87 @@ def is_upset(text: str) -> bool:
     return "!!" in text or text.count("!") >= 3
 
 
-_QUESTION_WORDS = word_set(
-    "wie wo was wann warum wieso weshalb welche welcher welches wer wohin woher kann können "
-    "könnten haben habt hat gibt bieten machen nehmen kommen fahren arbeiten what where when "
-    "how why which who do does can could is are will"
-)
+def asks_for_person(norm: str, language: Language) -> bool:
+    return any_phrase(norm, words(language, "person_request"))
 
 
-def is_question(text: str) -> bool:
+def is_question(text: str, language: Language) -> bool:
+    """A question: a question mark, a question word or verb first, or a question phrase
+    ('ich wollte fragen', 'was kostet')."""
     norm = normalize(text)
-    if text.rstrip().endswith("?") or any_phrase(norm, ("eine frage", "a question")):
+    if text.rstrip().endswith("?"):
         return True
-    tokens = norm.split()
-    return bool(tokens) and tokens[0] in _QUESTION_WORDS
+    body = strip_words(norm, language, "fillers", "greeting", "greeting_or_goodbye", "thanks")
+    tokens = body.split()
+    if not tokens:
+        return False
+    if tokens[0] in ("und", "and", "aber", "but", "oder", "or") and len(tokens) > 1:
+        tokens = tokens[1:]
+    first = " ".join(tokens[:2])
+    if tokens[0] in word_tokens(language, "question_words") or any(
+        f"{first} ".startswith(f"{q} ") for q in words(language, "question_words") if " " in q
+    ):
+        return True
+    if (
+        len(tokens) > 1
+        and tokens[0] in word_tokens(language, "question_verbs")
+        and tokens[1] in word_tokens(language, "subjects")
+    ):
+        return True  # "haben Sie ...", "gibt es ...", "do you ..."
+    return any_word_phrase(body, words(language, "question_phrases"))
 
 
-_GOODBYE = ("tschüss", "tschüs", "auf wiederhören", "auf wiedersehen", "servus", "pfiat",
-            "goodbye", "bye")  # fmt: skip
+def changes_topic(text: str, language: Language) -> bool:
+    return any_phrase(normalize(text), words(language, "topic_change"))
 
 
-def is_goodbye(norm: str) -> bool:
-    """The caller takes leave ('Danke, tschüss'), whatever the NLU says."""
-    return any_phrase(norm, _GOODBYE)
+def means_this_number(norm: str, language: Language) -> bool:
+    return any_phrase(norm, words(language, "this_number"))
 
 
-_TOPIC_CHANGE = (
-    "eigentlich", "erst", "zuerst", "vorher", "moment", "übrigens", "noch eine frage",
-    "lieber", "stattdessen", "andere sache", "actually", "first", "wait", "by the way",
-    "instead", "rather", "before that", "one more thing", "something else",
-)  # fmt: skip
+def means_asap(norm: str, language: Language) -> bool:
+    return any_phrase(norm, words(language, "asap"))
 
 
-def changes_topic(text: str) -> bool:
-    return any_phrase(normalize(text), _TOPIC_CHANGE)
+def wants_later(norm: str, language: Language) -> bool:
+    return any_phrase(norm, words(language, "later"))
 
 
-_THIS_NUMBER = (
-    "diese nummer", "dieser nummer", "diese hier", "von der ich anrufe", "die gleiche",
-    "dieselbe", "die selbe", "meine nummer", "this number", "calling from", "same number",
-    "this one",
-)  # fmt: skip
+def means_unknown(norm: str, language: Language) -> bool:
+    return any_phrase(norm, words(language, "unknown"))
 
 
-def means_this_number(norm: str) -> bool:
-    return any_phrase(norm, _THIS_NUMBER)
+def is_pause(norm: str, language: Language) -> bool:
+    """'Moment, ich muss kurz überlegen': not an answer, nothing else either."""
+    if not any_phrase(norm, words(language, "pause")):
+        return False
+    rest = strip_words(norm, language, "pause", "fillers", "yes", "no")
+    return len(rest.split()) <= 4
 
 
-_ASAP = (
-    "so bald wie möglich", "so schnell wie möglich", "möglichst bald", "möglichst schnell",
-    "schnellstmöglich", "nächstmöglich", "egal", "wann immer", "irgendwann", "nächste freie",
-    "nächsten freien", "ersten freien", "erste freie", "as soon as possible", "asap",
-    "earliest", "any time", "anytime", "whenever", "doesn't matter", "next available",
-    "next free", "first available",
-)  # fmt: skip
+def wants_repeat(norm: str, language: Language) -> bool:
+    return any_word_phrase(norm, words(language, "repeat")) and len(norm.split()) <= 6
 
 
-def means_asap(norm: str) -> bool:
-    return any_phrase(norm, _ASAP)
-
-
-_LATER = ("später", "spaeter", "anderen termin", "andere termine", "was anderes", "later",
-          "other times", "another time", "something else")  # fmt: skip
-
-
-def wants_later(norm: str) -> bool:
-    return any_phrase(norm, _LATER)
-
-
-_ORDINALS = {
-    "erste": 0, "ersten": 0, "erster": 0, "first": 0, "zweite": 1, "zweiten": 1, "zweiter": 1,
-    "second": 1, "dritte": 2, "dritten": 2, "dritter": 2, "third": 2, "letzte": -1,
-    "letzten": -1, "letzter": -1, "last": -1,
-}  # fmt: skip
 _MONTH_OR_DIGIT = re.compile(
     r"\d|januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
     r"january|february|march|june|july|october|december"
 )
+_ORDINAL_KEYS = (("ordinal_first", 0), ("ordinal_second", 1), ("ordinal_third", 2),
+                 ("ordinal_last", -1))  # fmt: skip
 
 
-def ordinal_choice(norm: str) -> int | None:
+def ordinal_choice(norm: str, language: Language) -> int | None:
     """'den zweiten' -> 1, 'the last one' -> -1; None when a date is meant ('am ersten März')."""
     if _MONTH_OR_DIGIT.search(norm):
         return None
-    for token in norm.split():
-        if token in _ORDINALS:
-            return _ORDINALS[token]
+    tokens = norm.split()
+    for token in tokens:
+        for key, index in _ORDINAL_KEYS:
+            if token in word_tokens(language, key) and not (
+                index == 0 and token in ("eins", "einen") and len(tokens) > 2
+            ):
+                return index
     return None
 
 
@@ -194,58 +286,3 @@ _DAY_WORDS = re.compile(
 def names_a_day(entity_text: str) -> bool:
     """The time expression says which day ('Donnerstag um 10'), not only a time ('um 10')."""
     return bool(_DAY_WORDS.search(entity_text.lower()))
-
-
-_NAME_INTRO = re.compile(
-    r"^(?:(?:also|äh|ähm|ja|yes|well|so)\s+)*(?:mein name ist|mein name|ich heiße|ich heisse|"
-    r"ich bin|hier ist|hier spricht|das ist|name ist|my name is|my name's|i am|i'm|this is|"
-    r"it's|it is|name)\s+"
-)
-_NOT_NAME = (
-    word_set(
-        "ja nein nee ok okay bitte danke nicht kein keine termin frage ich sie wir und oder der "
-        "die das ein eine einen am um heute morgen yes no thanks thank please the a an and or not "
-        "appointment question i you we today tomorrow tschüss tschüs servus wiederhören "
-        "wiedersehen hallo bye goodbye hello"
-    )
-    | _QUESTION_WORDS
-)
-
-
-def name_from_answer(text: str, entities: tuple[Entity, ...]) -> str | None:
-    """A name from an answer to "what is your name?": a person entity, or 1-4 plain words
-    after an optional intro ('Schmidt', 'ich heiße anna schmidt')."""
-    person = next((e for e in entities if e.entity == "person"), None)
-    if person is not None:
-        return person.value
-    if any(e.entity in ("time", "phone_number", "email") for e in entities):
-        return None
-    rest = _NAME_INTRO.sub("", normalize(text))
-    tokens = rest.split()
-    if not 1 <= len(tokens) <= 4 or any(t in _NOT_NAME for t in tokens):
-        return None
-    if not all(re.fullmatch(r"[^\W\d_]+(?:-[^\W\d_]+)*", t) for t in tokens):
-        return None
-    return " ".join(t[:1].upper() + t[1:] for t in tokens)
-
-
-_FILLERS = word_set("äh ähm öh hm also ja naja ok okay well uh er erm yes")
-
-
-def free_text(text: str) -> str | None:
-    """The answer to an open question, without leading fillers; None when nothing is left."""
-    words = text.strip().split()
-    while words and normalize(words[0]) in _FILLERS:
-        words.pop(0)
-    rest = " ".join(words).strip(" .,!?;:")
-    return rest if normalize(rest) else None
-
-
-_UNKNOWN = (
-    "weiß nicht", "weiss nicht", "keine ahnung", "noch nicht", "noch offen", "egal",
-    "kein budget", "don't know", "dont know", "no idea", "not sure", "not yet",
-)  # fmt: skip
-
-
-def means_unknown(norm: str) -> bool:
-    return any_phrase(norm, _UNKNOWN)

@@ -1,16 +1,22 @@
 """The dialogue engine: one per call. Text, keys and silence in; a :class:`Turn` out.
 
+What the caller says is read for its meaning first and for the running flow second.
 Rules, in the order they apply to each utterance:
 
-1. a real emergency (the profile's keywords) takes over at once;
-2. an upset caller, or one asking for a person, is handed over (transfer during office
-   hours, else a message is taken);
-3. a new main intent mid-flow switches topic when the flow cannot use the utterance, the
-   caller signals a change ("eigentlich", "vorher noch eine Frage") or asks a question;
+1. a real emergency (by meaning, :mod:`agent.understanding.emergencies`) takes over at
+   once; any hint of gas gets the safety advice before anything else;
+2. an upset caller, or one asking for a person, is handed over (put through during
+   office hours, else a message is taken), with the reason as it is;
+3. a goodbye ends the call (a greeting never does: "Servus, ich bräucht an Termin");
+4. "wie bitte?", "sind Sie ein Mensch?", "wird das aufgezeichnet?" are answered, and
+   the pending question is asked again;
+5. a running flow gets what answers its pending question (each slot has a validator);
+   a question of the caller's own is answered from the profile (or noted for the call
+   back) and the pending question is asked again; a new request switches topic, and
    the unfinished flow is offered again afterwards ("Wollen wir mit dem Termin
    weitermachen?");
-4. otherwise the current flow gets it (slot answers, confirmations, corrections);
-5. two failed understandings in a row hand over.
+6. otherwise the request starts its flow; two failed understandings in a row hand
+   over, with everything the caller said.
 
 After a real emergency after hours the caller may be kept on the line while the
 technician is called (``Turn.hold_for_technician``): then every utterance, key and
@@ -28,14 +34,30 @@ from agent.actions.calendar import Calendar, InMemoryCalendar
 from agent.actions.records import InMemoryRecordStore, RecordStore
 from agent.domain import Handover
 from agent.profile import BusinessProfile, Language
+from agent.understanding.emergencies import Detection, detect
 from agent.understanding.nlu import NluBackend
 
+from . import values
+from .answers import answer
+from .answers.about import about_assistant
 from .context import FlowContext
-from .cues import changes_topic, is_goodbye, is_question, is_upset
-from .flows import EmergencyFlow, Flow, HandoverFlow, detect_emergency, flow_for
+from .cues import (
+    asks_for_person,
+    changes_topic,
+    is_closing,
+    is_goodbye,
+    is_greeting,
+    is_pause,
+    is_question,
+    is_thanks,
+    is_upset,
+    only_greeting,
+    wants_repeat,
+)
+from .flows import EmergencyFlow, Flow, HandoverFlow, flow_for
 from .flows.base import Step
 from .flows.emergency import hold_bye, hold_end, hold_wait
-from .flows.faq_match import answers
+from .requests import request_intent, wants_callback
 from .state import DialogueState
 from .summary import handover_summary
 from .turn import End, Turn
@@ -103,6 +125,7 @@ class DialogueEngine:
         if not text.strip():
             return await self.on_silence()
         self.state.silence = 0
+        self.state.caller_turns += 1
         self.state.history.append(("caller", text.strip()))
         u = await understand(self.nlu, self.ctx, text, self.threshold)
         if self.state.hold is not None:
@@ -120,7 +143,8 @@ class DialogueEngine:
         waiting = flow.awaiting_yes_no() if flow else self.state.mode != "open"
         if waiting and digit in ("1", "2"):
             yes = digit == "1"
-            u = Utterance("", "", "affirm" if yes else "deny", 1.0, yes=yes, dtmf=digit)
+            u = Utterance("", "", "affirm" if yes else "deny", 1.0, yes=yes, dtmf=digit,
+                          language=self.ctx.language)  # fmt: skip
             return self._finish(await self._guarded(u))
         hint = self.ctx.say("yes_no_hint" if waiting else "say_it")
         return self._finish(([hint, *self._question()], None))
@@ -160,7 +184,7 @@ class DialogueEngine:
         """Waiting for the technician: reassure; never hand over; a goodbye ends politely."""
         hold = self.state.hold
         assert hold is not None
-        if u is not None and (u.intent == "goodbye" or is_goodbye(u.norm)):
+        if u is not None and (u.intent == "goodbye" or is_goodbye(u.norm, u.language)):
             self.state.hold = None
             return [hold_bye(self.ctx, hold)], "hangup"
         return [hold_wait(self.ctx, hold)], None
@@ -178,54 +202,131 @@ class DialogueEngine:
                 return [self.ctx.say("failed"), *replies], end
             return [self.ctx.say("failed"), self.ctx.say("call_later")], "hangup"
 
+    def _emergency(self, u: Utterance) -> Detection | None:
+        if not u.text:
+            return None
+        ctx = self.ctx
+        return detect(ctx.profile, u.reading, u.norm, ctx.lexicon())
+
     async def _respond(self, u: Utterance) -> Reply:
         ctx, state, flow = self.ctx, self.state, self.state.flow
-        emergency = detect_emergency(ctx.profile, u.norm) if u.text else None
-        if emergency and emergency.real and not isinstance(flow, EmergencyFlow):
-            return await self._start(EmergencyFlow(ctx, emergency), u)
-        protected = isinstance(flow, EmergencyFlow) and flow.real
-        if not state.handed_over and not protected:
-            if u.text and is_upset(u.text):
+        lang = u.language
+        found = self._emergency(u)
+        handling = isinstance(flow, EmergencyFlow) and flow.real is not False
+        # heating out (still to be confirmed) does not cut a booking short; gas and water do
+        busy = (
+            found is not None
+            and found.needs_confirming
+            and flow is not None
+            and (not isinstance(flow, EmergencyFlow) and flow.accepts(u))
+        )
+        if found is not None and found.real and not handling and not busy:
+            return await self._start(EmergencyFlow(ctx, found), u)
+        protected = isinstance(flow, EmergencyFlow) and bool(flow.real)
+        if not state.handed_over and not protected and u.text:
+            if is_upset(u.text, lang):
                 return await self._handover("upset", u)
-            if u.intent == "human_handover":
+            if asks_for_person(u.norm, lang) or (
+                u.intent == "human_handover"
+                and not wants_callback(u)
+                and not is_question(u.standard, lang)
+                and not u.has("bot")
+            ):
                 return await self._handover("asked", u)
-        leaving = u.intent == "goodbye" and (flow is None or not flow.accepts(u))
-        if (leaving or is_goodbye(u.norm)) and not protected:
+        first = state.caller_turns == 1
+        if not protected and u.text and is_goodbye(u.norm, lang, first_turn=first):
             return [ctx.say("goodbye")], "hangup"
-        if u.intent == "repeat":
+        if u.text and wants_repeat(u.norm, lang) and state.last_replies:
             return list(state.last_replies), None
-        if u.intent == "bot_challenge":
-            return [ctx.say("bot", business=ctx.profile.name), *self._question()], None
+        if u.text and is_pause(u.norm, lang):
+            return [ctx.say("take_your_time"), *self._question()], None
+        about = about_assistant(ctx, u, None) if u.text else None
+        if about is not None:
+            return [*about.says, *self._question()], None
         if flow is not None:
-            target = self._switch_target(u, flow)
-            if target is None:
-                return await self._after(await flow.handle(u), flow)
+            return await self._in_flow(u, flow, found)
+        return await self._open(u, found)
+
+    async def _in_flow(self, u: Utterance, flow: Flow, found: Detection | None) -> Reply:
+        if flow.accepts(u):
+            return await self._after(await flow.handle(u), flow)
+        target = self._switch_target(u, flow)
+        if target is not None:
             return await self._route(target, u)
-        intent = u.main_intent
-        if intent is None and emergency is not None:
-            intent = "emergency"  # a dripping tap: taken for the next working day
-        if intent is None and u.text and is_question(u.text):
-            intent = "faq"  # any question: answered from the profile, or a call back offered
-        if state.mode != "open" and u.yes is not None and intent is None:
-            return await self._mode_answer(u.yes)
-        if intent is not None:
-            return await self._route(intent, u)
-        if u.intent == "greet":
-            return [ctx.say("how_help")], None
-        return await self._no_match()
+        if u.text and is_question(u.standard, u.language):
+            return self._side_question(u, flow)
+        if found is not None and not isinstance(flow, EmergencyFlow):
+            return await self._start(EmergencyFlow(self.ctx, found), u)
+        return await self._after(await flow.handle(u), flow)
+
+    def _side_question(self, u: Utterance, flow: Flow) -> Reply:
+        """A question in the middle of a form: answered, or noted for the call back; then
+        the pending question again. Never stored as an answer."""
+        ctx = self.ctx
+        found = answer(ctx, u, appointment_type=flow.booking_type())
+        if found is not None and not found.unsure:
+            return [*found.says, *flow.question()], None
+        flow.note(u.text)
+        said = list(found.says) if found is not None else []
+        return [*said, ctx.say("side_unknown"), *flow.question()], None
 
     def _switch_target(self, u: Utterance, flow: Flow) -> str | None:
-        intent = u.main_intent
-        if intent is None or intent in flow.intents:
+        intent = request_intent(u)
+        if intent is None or intent in flow.intents or intent == "faq":
             return None
-        if intent == "emergency" or changes_topic(u.text):
+        if intent in ("privacy_request", "job_application", "emergency"):
             return intent
-        if intent == "faq" and is_question(u.text):
-            known = answers(self.ctx.profile, u.norm, self.ctx.language)
-            if known or not flow.accepts(u):  # "und wie sind Ihre Öffnungszeiten?"
-                return intent
-        if not flow.accepts(u) and u.confidence >= SWITCH_CONFIDENCE:
+        if changes_topic(u.text, u.language):
             return intent
+        if u.main_intent == intent and u.confidence >= SWITCH_CONFIDENCE:
+            return intent
+        return None
+
+    async def _open(self, u: Utterance, found: Detection | None) -> Reply:
+        """No flow is running: a request, or the answer to "anything else?"."""
+        ctx, state = self.ctx, self.state
+        lang = u.language
+        if state.mode != "open":
+            more = await self._more_answer(u)
+            if more is not None:
+                return more
+        intent = request_intent(u)
+        if intent is None and found is not None:
+            intent = "emergency"  # a dripping tap: taken for the next working day
+        if intent is not None:
+            return await self._route(intent, u)
+        if u.text and (is_greeting(u.norm, lang) or only_greeting(u.norm, lang)):
+            return [ctx.say("how_help")], None
+        return await self._no_match(u)
+
+    async def _more_answer(self, u: Utterance) -> Reply | None:
+        """The answer to "Kann ich sonst noch etwas tun?" or "Wollen wir mit ...
+        weitermachen?": a no or a closing, a bare yes, or a yes with the next request."""
+        ctx, state = self.ctx, self.state
+        closing = is_closing(u.norm, u.language) or (
+            u.yes is None and is_thanks(u.norm, u.language) and values.yes_only(u)
+        )
+        if state.mode == "resume" and state.suspended:
+            if u.yes is True or (u.yes is None and not closing and state.suspended[-1].accepts(u)
+                                 and not values.yes_only(u)):  # fmt: skip
+                flow = state.suspended.pop()
+                state.flow = flow
+                if values.beyond_yes(u) and flow.accepts(u):  # "ja, das Budget wären ..."
+                    return await self._after(await flow.handle(u), flow)
+                return flow.question(), None
+            if u.yes is False or closing:
+                state.suspended.pop()
+                if state.suspended:
+                    topic = state.suspended[-1].topic()
+                    return [ctx.say("ok"), ctx.say("resume", topic=topic)], None
+                state.mode = "anything_else"
+                return [ctx.say("ok"), ctx.say("anything_else")], None
+            return None
+        if u.yes is False or closing:
+            return [ctx.say("goodbye")], "hangup"
+        if u.yes is True and values.yes_only(u):
+            state.mode = "open"
+            return [ctx.say("what_else")], None
         return None
 
     async def _route(self, intent: str, u: Utterance) -> Reply:
@@ -239,7 +340,7 @@ class DialogueEngine:
                 return old.question(), None
         new = flow_for(intent, self.ctx, u)
         if new is None:
-            return await self._no_match()
+            return await self._no_match(u)
         return await self._start(new, u)
 
     def _suspend_current(self) -> None:
@@ -251,6 +352,7 @@ class DialogueEngine:
         if suspend:
             self._suspend_current()
         self.state.flow = flow
+        self.state.mode = "open"
         return await self._after(await flow.begin(u), flow)
 
     async def _after(self, step: Step, flow: Flow) -> Reply:
@@ -283,34 +385,22 @@ class DialogueEngine:
                 replies.append(ctx.say("anything_else"))
         return replies, None
 
-    async def _mode_answer(self, yes: bool) -> Reply:
-        state, ctx = self.state, self.ctx
-        if state.mode == "resume" and state.suspended:
-            flow = state.suspended.pop()
-            if yes:
-                state.flow = flow
-                return flow.question(), None
-            state.mode = "anything_else" if not state.suspended else "resume"
-            nxt = (ctx.say("resume", topic=state.suspended[-1].topic()) if state.suspended
-                   else ctx.say("anything_else"))  # fmt: skip
-            return [ctx.say("ok"), nxt], None
-        if yes:
-            state.mode = "open"
-            return [ctx.say("what_else")], None
-        return [ctx.say("goodbye")], "hangup"
-
-    async def _no_match(self) -> Reply:
+    async def _no_match(self, u: Utterance | None) -> Reply:
         self.state.no_match += 1
+        if u is not None and u.text:
+            self.state.unclear.append(u.text)
         if self.state.no_match >= 2 and not self.state.handed_over:
             return await self._handover("no_match", None)
         return [self.ctx.say("sorry"), self.ctx.say("capabilities")], None
 
     async def _handover(self, reason: str, u: Utterance | None) -> Reply:
         summary = handover_summary(self.ctx, self.state, reason)
+        unclear = list(self.state.unclear) if reason == "no_match" else []
         self.state.handed_over = True
         self.state.suspended.clear()
         self.state.flow = None
-        return await self._start(HandoverFlow(self.ctx, reason, summary), u, suspend=False)
+        flow = HandoverFlow(self.ctx, reason, summary, unclear=unclear)
+        return await self._start(flow, u, suspend=False)
 
     def _question(self) -> list[str]:
         if self.state.flow is not None:
@@ -323,10 +413,11 @@ class DialogueEngine:
         replies, end = reply
         actions = list(self.ctx.performed)
         self.ctx.performed.clear()
-        summary = next((a.summary for a in actions if isinstance(a, Handover)), None)
+        handover = next((a for a in actions if isinstance(a, Handover)), None)
         if end is not None:
             self.state.ended = end
         self.state.last_replies = replies
         self.state.history += [("assistant", r) for r in replies]
         holding = self.state.hold is not None and end is None
-        return Turn(replies, actions, end, summary, hold_for_technician=holding)
+        return Turn(replies, actions, end, handover.summary if handover else None,
+                    hold_for_technician=holding)  # fmt: skip

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.language import pack
 from agent.profile import Language
-
-from .language import pack
 
 
 def say(key: str, language: Language, **values: Any) -> str:

@@ -20,6 +20,9 @@ class DialogueState:
     suspended: list[Flow] = field(default_factory=list)
     mode: Mode = "open"
     no_match: int = 0  # failed understandings in a row
+    #: What the caller said that was not understood (kept for the person who takes over).
+    unclear: list[str] = field(default_factory=list)
+    caller_turns: int = 0  # utterances so far (the first may greet with "Servus")
     silence: int = 0  # silences in a row
     handed_over: bool = False
     ended: End | None = None

@@ -28,7 +28,10 @@ def handover_summary(ctx: FlowContext, state: DialogueState, reason: str) -> str
     phone = ctx.known.get("phone") or ctx.caller_number
     if phone:
         parts.append(("Telefon: " if de else "Phone: ") + phone)
-    last = state.last_caller_text()
-    if last:
-        parts.append(("Zuletzt gesagt: " if de else "Last said: ") + f"\u201e{last}\u201c")
+    said = [t for who, t in state.history if who == "caller" and not t.startswith("[DTMF")]
+    if reason == "no_match" and said:  # the request itself, not only "not understood"
+        quoted = " / ".join(f"\u201e{t}\u201c" for t in said[-4:])
+        parts.append(("Anrufer sagte: " if de else "Caller said: ") + quoted)
+    elif said:
+        parts.append(("Zuletzt gesagt: " if de else "Last said: ") + f"\u201e{said[-1]}\u201c")
     return ". ".join(parts) + "."

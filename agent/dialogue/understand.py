@@ -1,6 +1,6 @@
-"""Turning what the caller said into an :class:`Utterance`: the NLU backend's intent
-(below the threshold or ``out_of_scope``: none), the rule-based entities resolved with
-the business's hours, and the yes/no cue."""
+"""Turning what the caller said into an :class:`Utterance`: dialect standardised, the
+NLU backend's intent (below the threshold or ``out_of_scope``: none), the rule-based
+entities resolved with the business's hours, the concepts, and the yes/no cue."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import datetime
 from agent.profile import WEEKDAYS, BusinessProfile
 from agent.understanding.entities import ENTITY_KINDS, extract_entities
 from agent.understanding.nlu import NluBackend, NluError, Parse
+from agent.understanding.standardize import standardize
 
 from .context import FlowContext
 from .cues import normalize, yes_no
@@ -32,22 +33,23 @@ def hours_hint(profile: BusinessProfile) -> Callable[[datetime], bool]:
 
 async def understand(nlu: NluBackend, ctx: FlowContext, text: str, threshold: float) -> Utterance:
     now = ctx.now()
+    lang = ctx.language
+    std = standardize(text.strip(), lang)
     parse: Parse | None = None
     try:
-        parse = await nlu.parse(text, language=ctx.language, now=now)
+        parse = await nlu.parse(std, language=lang, now=now)
     except NluError as exc:
         log.warning("NLU failed; rules only", extra={"call_id": ctx.call_id, "error": str(exc)})
-    entities = extract_entities(
-        text, ctx.language, now, hours_hint(ctx.profile), timezone=ctx.profile.tz
-    )
+    entities = extract_entities(std, lang, now, hours_hint(ctx.profile), timezone=ctx.profile.tz)
     extra = [e for e in parse.entities if e.entity not in ENTITY_KINDS] if parse else []
     intent, confidence = (parse.intent.name, parse.intent.confidence) if parse else (None, 0.0)
     if intent == "out_of_scope" or confidence < threshold:
         intent = None
-    norm = normalize(text)
-    yes = yes_no(norm)
-    if yes is None and intent in ("affirm", "deny"):
+    norm = normalize(std)
+    yes = yes_no(norm, lang)
+    if yes is None and intent in ("affirm", "deny") and confidence >= 0.8:
         yes = intent == "affirm"
+    reading = ctx.lexicon().read(std)
     log.info(
         "caller turn understood",
         extra={
@@ -55,7 +57,11 @@ async def understand(nlu: NluBackend, ctx: FlowContext, text: str, threshold: fl
             "intent": intent,
             "confidence": round(confidence, 3),
             "entities": sorted({e.entity for e in entities}),
+            "concepts": sorted(reading.hits),
             "yes": yes,
         },
     )
-    return Utterance(text.strip(), norm, intent, confidence, (*entities, *extra), yes)
+    return Utterance(
+        text.strip(), norm, intent, confidence, (*entities, *extra), yes,
+        language=lang, reading=reading, std=std,
+    )  # fmt: skip

@@ -25,7 +25,7 @@ from agent.dialogue.datetime_speech import (
     say_opening_hours,
     say_time,
 )
-from agent.dialogue.language import pack
+from agent.language import pack
 from agent.dialogue.office import next_working_day
 from agent.dialogue.say import say_list, say_money, say_phone
 from agent.profile import BusinessProfile

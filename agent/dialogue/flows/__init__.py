@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from agent.understanding.emergencies import detect
+
 from ..context import FlowContext
+from ..requests import privacy_kind
 from ..utterance import Utterance
 from .appointment import AppointmentFlow
 from .appointment_change import CancelFlow, RescheduleFlow
 from .base import Flow, SlotFlow, Step
-from .emergency import EmergencyFlow, detect_emergency
+from .emergency import EmergencyFlow
 from .faq import FaqFlow
 from .handover import HandoverFlow
 from .lead import LeadFlow
-from .message import MessageFlow
+from .message import MessageFlow, callback_topic
 from .order import OrderFlow
+from .privacy import PrivacyFlow
 
 __all__ = [
     "AppointmentFlow",
@@ -24,10 +28,10 @@ __all__ = [
     "LeadFlow",
     "MessageFlow",
     "OrderFlow",
+    "PrivacyFlow",
     "RescheduleFlow",
     "SlotFlow",
     "Step",
-    "detect_emergency",
     "flow_for",
 ]
 
@@ -47,7 +51,12 @@ def flow_for(intent: str, ctx: FlowContext, u: Utterance | None) -> Flow | None:
     if intent in FaqFlow.intents:
         return FaqFlow(ctx)
     if intent == "emergency":
-        return EmergencyFlow(ctx, detect_emergency(ctx.profile, u.norm) if u else None)
+        found = detect(ctx.profile, u.reading, u.norm, ctx.lexicon()) if u else None
+        return EmergencyFlow(ctx, found)
     if intent == "callback_request":
-        return MessageFlow(ctx, "callback")
+        return MessageFlow(ctx, "callback", topic=callback_topic(u))
+    if intent == "privacy_request":
+        return PrivacyFlow(ctx, privacy_kind(u) if u else None)
+    if intent == "job_application":
+        return MessageFlow(ctx, "message", reason="job_application", topic=u.text if u else None)
     return None

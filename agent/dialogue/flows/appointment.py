@@ -67,9 +67,14 @@ class AppointmentFlow(CallbackWhenNoSlots, SlotFlow):
                 bool(u.times())
                 or choose(u, self.when.offers, self.ctx.now()) is not None
                 or later_wish(u, self.when.offers) is not None
-                or means_asap(u.norm)
+                or means_asap(u.norm, u.language)
+                or (bool(self.when.offers) and u.yes is False)
             )
         return super().accepts(u)
+
+    def booking_type(self) -> str | None:
+        kind = self._type()
+        return kind.name if kind else None
 
     async def fill(self, slot: str, u: Utterance, strict: bool) -> Fill | None:
         if slot == "type":

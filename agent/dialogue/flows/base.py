@@ -2,8 +2,11 @@
 
 ``SlotFlow`` does the common work of most flows: it fills slots from the first
 utterance ("einen Termin am Dienstag um 10"), asks for each missing one, reads all back
-for a yes/no, and takes corrections at any point ("nein, Donnerstag", or "den Namen"
-after "was soll ich ändern?"). Flows define ``fill`` for their slots and ``commit``.
+for a yes/no, and takes corrections at any point ("nein, Donnerstag", "nein, der Ort
+ist Erding", or "den Namen" after "was soll ich ändern?"). Every slot has a kind whose
+validator decides what counts as an answer (:mod:`agent.dialogue.values`): a question,
+a pause or a side remark is never stored. Flows define ``fill`` for their own slots and
+``commit``.
 """
 
 from __future__ import annotations
@@ -11,23 +14,38 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import ClassVar
 
+from .. import values
 from ..context import FlowContext
-from ..cues import any_phrase, means_this_number, name_from_answer
+from ..cues import any_phrase, is_closing, means_this_number, normalize
 from ..say import say_phone
 from ..utterance import Utterance
 from .flow import CHANGE, CONFIRM, Fill, Flow, Step, phone_as_said
 
 __all__ = ["CHANGE", "CONFIRM", "Fill", "Flow", "SlotFlow", "Step"]
 
+#: A slot kind -> its validator (the value, or None when the utterance is no answer).
+KINDS = {
+    "name": values.person_name,
+    "place": values.place,
+    "amount": values.amount,
+    "urgency": values.urgency,
+    "text": values.free_text,
+}
+
 
 class SlotFlow(Flow):
     slot_names: tuple[str, ...] = ()
+    #: Slot -> kind of value ("name", "phone", "place", "amount", "urgency", "text"); a
+    #: slot not named here is the flow's own (its ``fill`` decides).
+    slot_kinds: ClassVar[dict[str, str]] = {"name": "name", "phone": "phone"}
+    #: Slots left empty after two answers that could not be used (a person asks later).
+    optional: ClassVar[frozenset[str]] = frozenset()
     #: Slot -> the prompt key that asks for it.
     ask_keys: ClassVar[dict[str, str]] = {}
-    #: Slot -> words naming it after "was soll ich ändern?".
+    #: Slot -> words naming it after "was soll ich ändern?" or in "nein, der Name ist ...".
     change_words: ClassVar[dict[str, tuple[str, ...]]] = {
-        "name": ("name", "namen"),
-        "phone": ("nummer", "telefon", "number", "phone"),
+        "name": ("name", "namen", "nachname", "vorname"),
+        "phone": ("nummer", "telefon", "telefonnummer", "handynummer", "number", "phone"),
     }
     #: Slots remembered for later flows of the same call.
     shared: ClassVar[tuple[str, ...]] = ("name", "phone", "address")
@@ -48,16 +66,31 @@ class SlotFlow(Flow):
     @abstractmethod
     async def commit(self) -> Step: ...
 
+    def parse(self, slot: str, u: Utterance) -> object | None:
+        """``u``'s value for a slot of a standard kind (no side effects)."""
+        kind = self.slot_kinds.get(slot)
+        if kind == "phone":
+            f = self._fill_phone(u, strict=False)
+            return f.value if f is not None else None
+        validator = KINDS.get(kind or "")
+        return validator(u) if validator is not None else None
+
     async def fill(self, slot: str, u: Utterance, strict: bool) -> Fill | None:
-        """``u``'s value for ``slot``; ``strict``: only unmistakable (entity) evidence."""
-        if slot == "name":
-            name = name_from_answer(u.text, u.entities) if not strict else None
-            person = u.entity("person")
-            value = person.value if person else name
-            return Fill(value) if value else None
-        if slot == "phone":
+        """``u``'s value for ``slot``; ``strict``: only unmistakable evidence (an entity),
+        as when the slot was not asked for."""
+        kind = self.slot_kinds.get(slot)
+        if kind == "phone":
             return self._fill_phone(u, strict)
-        return None
+        if kind == "name":
+            if strict:
+                person = u.entity("person")
+                return Fill(values.person_name(u) or person.value) if person else None
+            name = values.person_name(u)
+            return Fill(name) if name else None
+        if strict or kind is None:
+            return None
+        value = self.parse(slot, u)
+        return Fill(value) if value is not None else None
 
     async def before_ask(self, slot: str) -> Fill | None:
         """A chance to fill ``slot`` without asking (e.g. search the calendar)."""
@@ -78,7 +111,7 @@ class SlotFlow(Flow):
         caller = self.ctx.caller_number
         if strict or caller is None:
             return None
-        if means_this_number(u.norm):
+        if means_this_number(u.norm, u.language) and u.yes is not False:
             return Fill(caller)
         if self.pending == "phone" and self._asking_callerid:
             if u.yes is True:
@@ -92,12 +125,20 @@ class SlotFlow(Flow):
 
     def accepts(self, u: Utterance) -> bool:
         if self.pending in (CONFIRM, CHANGE):
-            return u.yes is not None or self._names_slot(u) is not None
-        if self.pending == "name":
-            return name_from_answer(u.text, u.entities) is not None
+            return (
+                u.yes is not None
+                or is_closing(u.norm, u.language)
+                or self._names_slot(u) is not None
+                or self._correction_evidence(u)
+            )
         if self.pending == "phone":
             return self._fill_phone(u, strict=False) is not None
+        if self.pending is not None and self.pending in self.slot_kinds:
+            return self.parse(self.pending, u) is not None
         return True
+
+    def _correction_evidence(self, u: Utterance) -> bool:
+        return u.entity("phone_number") is not None or u.entity("person") is not None
 
     async def begin(self, u: Utterance | None) -> Step:
         for slot in self.shared:
@@ -154,7 +195,8 @@ class SlotFlow(Flow):
 
     async def not_understood(self, slot: str) -> Step:
         self.fails[slot] = self.fails.get(slot, 0) + 1
-        if self.handles_no_match and self.fails[slot] >= 2 and slot not in (CONFIRM, CHANGE):
+        skip = self.handles_no_match or slot in self.optional
+        if skip and self.fails[slot] >= 2 and slot not in (CONFIRM, CHANGE):
             self.values[slot] = ""  # skip it: a person will ask again
             return await self.advance([])
         return Step(self.question(), understood=False)
@@ -206,11 +248,26 @@ class SlotFlow(Flow):
             return None
         return (said or [self.ctx.say("changed")]), asked
 
+    async def _named_correction(self, u: Utterance) -> Step | None:
+        """'nein, der Ort ist Erding': the slot named and its new value in one go."""
+        slot = self._names_slot(u)
+        if slot is None or slot not in self.slot_kinds:
+            return None
+        rest = u.restated(_without(u.standard, self.change_words[slot]))
+        value = self.parse(slot, rest)
+        if value is None or value == self.values.get(slot):
+            return None
+        self._store(slot, value)
+        return await self.advance([self.ctx.say("changed")])
+
     async def _on_confirm(self, u: Utterance) -> Step:
+        named = await self._named_correction(u)
+        if named is not None:
+            return named
         corrected = await self._corrections(u)
         if corrected is not None:
             return await self.advance(*corrected)
-        if u.yes is True:
+        if u.yes is True or (u.yes is None and is_closing(u.norm, u.language)):
             return await self.commit()
         if u.yes is False:
             slot = self._names_slot(u)
@@ -219,16 +276,22 @@ class SlotFlow(Flow):
             self.pending = CHANGE
             self.asked = [self.ctx.say("what_change")]
             return Step(list(self.asked))
+        slot = self._names_slot(u)
+        if slot is not None:
+            return self._reask(slot)
         return Step(self.question(), understood=False)
 
     async def _on_change(self, u: Utterance) -> Step:
+        named = await self._named_correction(u)
+        if named is not None:
+            return named
         corrected = await self._corrections(u)
         if corrected is not None:
             return await self.advance(*corrected)
         slot = self._names_slot(u)
         if slot is not None:
             return self._reask(slot)
-        if u.yes is False:  # "nichts" / "nein, passt doch"
+        if u.yes is False or u.yes is True:  # "nichts" / "nein, passt doch" / "doch, passt"
             self.pending = CONFIRM
             self.asked = [self.readback()]
             return Step(list(self.asked))
@@ -247,3 +310,14 @@ class SlotFlow(Flow):
         self._asking_callerid = False
         self.asked = self.ask(slot)
         return Step(list(self.asked))
+
+
+def _without(text: str, words: tuple[str, ...]) -> str:
+    """``text`` without 'nein', the slot's words and 'ist'/'is' ('nein der Ort ist Erding'
+    -> 'Erding')."""
+    drop = {normalize(w) for w in words} | {"nein", "nee", "no", "der", "die", "das", "ist",
+                                           "is", "the", "lautet", "wäre", "heißt", "richtig",
+                                           "korrekt", "neue", "neuer", "new", "stimmt", "nicht",
+                                           "sondern", "aber"}  # fmt: skip
+    kept = [w for w in text.split() if normalize(w) not in drop]
+    return " ".join(kept)

@@ -1,6 +1,8 @@
-"""Emergencies: a real one (gas, burst pipe, heating out in frost) gets safety advice, a
-fast address and call-back number, and goes to the on-call rota; an urgent-but-not-
-emergency one (dripping tap, blocked drain) is taken for the next working day.
+"""Emergencies: a real one (gas, burst pipe, heating out in frost) gets safety advice
+first; during opening hours the caller is put through to the office at once, after
+hours the address and call-back number are taken and the on-call rota is rung. An
+urgent-but-not-emergency one (dripping tap, blocked drain, heating out without frost)
+is taken for the next working day and never escalated.
 
 After hours the caller is kept on the line (``on_call.caller_hold_s``) while the
 technician is called: the flow ends with a :class:`TechnicianHold`, which the engine
@@ -10,15 +12,16 @@ keeps until the escalation's end is known (``hold_*`` below say what the caller 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from agent.domain import Emergency, Handover, Message, Save, StartEscalation
-from agent.profile import BusinessProfile, EmergencyKind
+from agent.understanding.emergencies import Detection, detect, said_any
 
+from .. import values
 from ..context import FlowContext
-from ..cues import any_phrase, free_text, loose_phrase
 from ..say import say_phone
 from ..utterance import Utterance
-from .base import Fill, SlotFlow, Step
+from .base import SlotFlow, Step
 
 HOLD_WAITS = 3  # em_hold_wait_0 .. _2, said in turn
 
@@ -66,17 +69,6 @@ def hold_end(
     return ctx.say("em_hold_taken_anon", on_phone=on_phone)
 
 
-def detect_emergency(profile: BusinessProfile, norm: str) -> EmergencyKind | None:
-    """The kind whose longest keyword is found in ``norm`` (words in order, a few others
-    between them): 'läuft nicht ab' beats 'wasser läuft'."""
-    best: tuple[int, EmergencyKind] | None = None
-    for kind in profile.emergencies:
-        for kw in kind.keywords:
-            if loose_phrase(norm, kw) and (best is None or len(kw) > best[0]):
-                best = (len(kw), kind)
-    return best[1] if best else None
-
-
 class EmergencyFlow(SlotFlow):
     """Never hands over for answers it cannot use: an unusable answer twice leaves that
     detail empty and the report goes on (the technician calls back and asks)."""
@@ -84,58 +76,81 @@ class EmergencyFlow(SlotFlow):
     name = "emergency"
     intents = frozenset({"emergency"})
     handles_no_match = True
+    slot_kinds: ClassVar[dict[str, str]] = {"name": "name", "phone": "phone", "address": "place"}
+    change_words: ClassVar[dict[str, tuple[str, ...]]] = {
+        **SlotFlow.change_words,
+        "address": ("adresse", "anschrift", "straße", "hausnummer", "address", "street"),
+    }
 
-    def __init__(self, ctx: FlowContext, kind: EmergencyKind | None = None) -> None:
+    def __init__(self, ctx: FlowContext, found: Detection | None = None) -> None:
         super().__init__(ctx)
-        self.kind = kind
+        self.found = found
         self.real: bool | None = None
-        self.stage = "classify"  # classify: what | is_real | confirm_kind; then slots
+        self.stage = "classify"  # what | is_real | confirm_kind; then slots
         self.description: list[str] = []
         #: Set by commit when the caller is to wait on the line for the technician.
         self.hold: TechnicianHold | None = None
 
+    @property
+    def kind(self) -> str:
+        return self.found.kind.kind if self.found else "unknown"
+
     def _label(self, business: bool = False) -> str:
         lang = self.ctx.profile.language if business else self.ctx.language
-        if self.kind is not None:
-            return self.kind.label.get(lang)
+        if self.found is not None:
+            return self.found.kind.label.get(lang)
         return "Notfall" if lang == "de" else "emergency"
 
     def awaiting_yes_no(self) -> bool:
         return self.stage in ("is_real", "confirm_kind") or super().awaiting_yes_no()
 
     def accepts(self, u: Utterance) -> bool:
-        return True if self.stage == "what" else super().accepts(u)
+        if self.stage in ("what", "is_real", "confirm_kind"):
+            return True
+        return super().accepts(u)
+
+    def _detect(self, u: Utterance) -> Detection | None:
+        return detect(self.ctx.profile, u.reading, u.norm, self.ctx.lexicon())
 
     async def begin(self, u: Utterance | None) -> Step:
-        if u is not None:
+        if u is not None and u.text:
             self.description.append(u.text.strip())
-            self.kind = self.kind or detect_emergency(self.ctx.profile, u.norm)
-        if self.kind is None:
+            self.found = self.found or self._detect(u)
+            address = values.street_address(u)
+            if address:
+                self.values["address"] = address
+        if self.found is None:
             self.stage = "what"
             self.asked = [self.ctx.say("em_what")]
             return Step(list(self.asked))
         return await self._classify(u)
 
     async def _classify(self, u: Utterance | None) -> Step:
-        kind = self.kind
-        assert kind is not None
-        if not kind.real:
+        found = self.found
+        assert found is not None
+        if not found.real:
             return await self._decided(False)
-        if kind.confirm and not (u and any_phrase(u.norm, tuple(kind.real_if))):
+        if found.needs_confirming:
             self.stage = "confirm_kind"
-            self.asked = [kind.confirm.get(self.ctx.language)]
+            confirm = found.kind.confirm
+            assert confirm is not None
+            self.asked = [confirm.get(self.ctx.language)]
             return Step(list(self.asked))
         return await self._decided(True)
 
     async def _decided(self, real: bool) -> Step:
+        ctx = self.ctx
         self.real, self.stage = real, "slots"
-        advice = [self.kind.advice.get(self.ctx.language)] if self.kind and self.kind.advice else []
+        kind = self.found.kind if self.found else None
+        advice = [kind.advice.get(ctx.language)] if kind and kind.advice else []
+        if real and ctx.is_open():  # people are there: straight to them
+            await ctx.perform(Handover(ctx.profile.handover.office, self.summary(), "emergency"))
+            return Step([*advice, ctx.say("em_office")], done=True, end="handover")
         if real:
             self.slot_names = ("address", "phone")
-            return await self._start_slots([*advice, self.ctx.say("em_calling")])
+            return await self._start_slots([*advice, ctx.say("em_calling")])
         self.slot_names = ("name", "phone")
-        intro = [self.ctx.say("em_not_real"), *advice,
-                 self.ctx.say("em_next_day", due=self.ctx.due())]  # fmt: skip
+        intro = [ctx.say("em_not_real"), *advice, ctx.say("em_next_day", due=ctx.due())]
         return await self._start_slots(intro)
 
     async def _start_slots(self, say: list[str]) -> Step:
@@ -145,26 +160,23 @@ class EmergencyFlow(SlotFlow):
     async def handle(self, u: Utterance) -> Step:
         if self.stage == "slots":
             return await super().handle(u)
-        self.description.append(u.text.strip())
+        self.description.append(u.text.strip() or (u.dtmf or ""))
         if self.stage == "what":
-            self.kind = detect_emergency(self.ctx.profile, u.norm)
-            if self.kind is not None:
+            self.found = self._detect(u)
+            if self.found is not None:
                 return await self._classify(u)
             self.stage = "is_real"
             self.asked = [self.ctx.say("em_is_real")]
             return Step(list(self.asked))
-        real_words = self.kind is not None and any_phrase(u.norm, tuple(self.kind.real_if))
-        if u.yes is True or real_words:
+        found = self.found
+        confirmed = found is not None and said_any(
+            found.kind.real_if, u.reading, u.norm, self.ctx.lexicon()
+        )
+        if u.yes is True or confirmed:
             return await self._decided(True)
         if u.yes is False:
             return await self._decided(False)
         return Step(self.question(), understood=False)
-
-    async def fill(self, slot: str, u: Utterance, strict: bool) -> Fill | None:
-        if slot == "address":
-            text = None if strict else free_text(u.text)
-            return Fill(text) if text else None
-        return await super().fill(slot, u, strict)
 
     def _phone(self) -> str:
         """The number given, else the caller's own (when an answer could not be used)."""
@@ -183,22 +195,19 @@ class EmergencyFlow(SlotFlow):
         v = {k: str(x) for k, x in self.values.items()}
         v["phone"] = self._phone()
         ctx, what = self.ctx, " / ".join(d for d in self.description if d)
-        kind = self.kind.kind if self.kind else "unknown"
         if not self.real:
             due = ctx.next_working_day()
-            await ctx.perform(Save(Message("callback", v["name"], v["phone"],
-                                           f"{self._label()}: {what}", f"not_emergency:{kind}",
-                                           due)))  # fmt: skip
+            text = f"{self._label(business=True)}: {what}"
+            await ctx.perform(Save(Message("callback", v["name"], v["phone"], text,
+                                           f"not_emergency:{self.kind}", due)))  # fmt: skip
             return Step([ctx.say("callback_done", due=ctx.due())], done=True)
         name = ctx.known.get("name", "")
-        if ctx.is_open():
-            await ctx.perform(Handover(ctx.profile.handover.office, self.summary(), "emergency"))
-            return Step([ctx.say("em_office")], done=True, end="handover")
         if ctx.profile.on_call is None:
             message = Message("message", name, v["phone"], self.summary(), "emergency")
             await ctx.perform(Save(message))
             return Step([ctx.say("em_no_oncall")], done=True)
-        await ctx.perform(StartEscalation(Emergency(kind, name, v["phone"], v["address"], what)))
+        emergency = Emergency(self.kind, name, v["phone"], v["address"], what)
+        await ctx.perform(StartEscalation(emergency))
         if ctx.profile.on_call.caller_hold_s > 0:
             self.hold = TechnicianHold(v["phone"])
             return Step([ctx.say("em_hold")], done=True)
@@ -208,9 +217,9 @@ class EmergencyFlow(SlotFlow):
     def summary(self) -> str:
         de = self.ctx.profile.language == "de"
         parts = [("Notfall: " if de else "Emergency: ") + self._label(business=True)]
-        if "address" in self.values:
+        if self.values.get("address"):
             parts.append(("Adresse: " if de else "Address: ") + str(self.values["address"]))
-        if "phone" in self.values:
+        if self.values.get("phone"):
             parts.append(("Rückruf: " if de else "Call back: ") + str(self.values["phone"]))
         if self.description:
             parts.append(" / ".join(self.description))

@@ -1,19 +1,21 @@
-"""Questions about the business, answered only from the profile; otherwise a call back."""
+"""Questions about the business, answered only from the profile; otherwise said so, a
+call back offered, and the question kept word for word for the office."""
 
 from __future__ import annotations
 
+from ..answers import answer
 from ..context import FlowContext
 from ..cues import is_question, word_set
 from ..utterance import Utterance
 from .base import Flow, Step
-from .faq_match import answers
 from .message import MessageFlow
 
 #: Words of "I have a question" without the question itself.
 _GENERIC = word_set(
     "ich hätte habe hab noch eine kurze frage fragen mal vorher zuerst erst moment eigentlich "
-    "bitte ja also äh ähm gleich dazu i have got a quick question first one more actually "
-    "wait before that"
+    "bitte ja also äh ähm gleich dazu a ne hätt wollte möchte i have got a quick question "
+    "first one more actually wait before that servus hallo grüß gott moin guten tag morgen "
+    "hello hi"
 )
 
 
@@ -45,17 +47,14 @@ class FaqFlow(Flow):
         return self._answer(u)
 
     def _answer(self, u: Utterance) -> Step:
-        found = (
-            []
-            if u.intent in ("order_status", "invoice_request")
-            else answers(self.ctx.profile, u.norm, self.ctx.language)
-        )
-        if found:
-            return Step(found, done=True)
+        found = None if u.intent in ("order_status", "invoice_request") else answer(self.ctx, u)
+        if found is not None and not found.unsure:
+            return Step(list(found.says), done=True)
         self.state = "offer_callback"
         self.asked_about = u.text.strip()
         self.asked = [self.ctx.say("faq_offer_callback")]
-        return Step([self.ctx.say("faq_unknown"), *self.asked])
+        said = list(found.says) if found is not None else [self.ctx.say("faq_unknown")]
+        return Step([*said, *self.asked])
 
     async def handle(self, u: Utterance) -> Step:
         if self.state == "question":
@@ -69,7 +68,7 @@ class FaqFlow(Flow):
             return Step(done=True, then=flow)
         if u.yes is False:
             return Step([self.ctx.say("ok")], done=True)
-        if is_question(u.text):
+        if is_question(u.text, u.language):
             return self._answer(u)
         return Step(self.question(), understood=False)
 

@@ -51,6 +51,9 @@ class Flow(ABC):
     def __init__(self, ctx: FlowContext) -> None:
         self.ctx = ctx
         self.asked: list[str] = []  # the pending question, for reprompts
+        #: Questions the caller asked on the way that the profile could not answer, word
+        #: for word: they go into the record for the person who calls back.
+        self.questions: list[str] = []
 
     @abstractmethod
     async def begin(self, u: Utterance | None) -> Step: ...
@@ -67,6 +70,23 @@ class Flow(ABC):
     def accepts(self, u: Utterance) -> bool:
         """Whether ``u`` answers the pending question (checked before switching topics)."""
         return True
+
+    def awaiting_more(self) -> bool:
+        """The pending question is "anything else?" (a closing or a no ends the list)."""
+        return False
+
+    def booking_type(self) -> str | None:
+        """The appointment type being booked (for "wie lange dauert das?")."""
+        return None
+
+    def note(self, question: str) -> None:
+        """Keep a question the caller asked that could not be answered."""
+        if question and question not in self.questions:
+            self.questions.append(question)
+
+    def questions_note(self) -> str:
+        label = "Offene Frage" if self.ctx.profile.language == "de" else "Open question"
+        return "; ".join(f"{label}: {q}" for q in self.questions)
 
     def topic(self) -> str:
         return self.ctx.say(f"topic_{self.name}")

@@ -1,4 +1,5 @@
-"""Handing the caller to a person: transfer during office hours, else take a message."""
+"""Handing the caller to a person: put through during office hours, else a message is
+taken (with what the caller said before, when it was not understood)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ class HandoverFlow(Flow):
     name = "handover"
     intents = frozenset({"human_handover"})
 
-    def __init__(self, ctx: FlowContext, reason: str, summary: str) -> None:
+    def __init__(
+        self, ctx: FlowContext, reason: str, summary: str, unclear: list[str] | None = None
+    ) -> None:
         super().__init__(ctx)
         self.reason = reason
         self.summary_text = summary
+        self.unclear = unclear or []
 
     async def begin(self, u: Utterance | None) -> Step:
         intro = [self.ctx.say(_INTRO[self.reason])] if self.reason in _INTRO else []
@@ -28,7 +32,8 @@ class HandoverFlow(Flow):
             target = self.ctx.profile.handover.office
             await self.ctx.perform(Handover(target, self.summary_text, self.reason))
             return Step([*intro, self.ctx.say("transfer")], done=True, end="handover")
-        message = MessageFlow(self.ctx, "message", reason=f"handover_{self.reason}")
+        message = MessageFlow(self.ctx, "message", reason=f"handover_{self.reason}",
+                              earlier=self.unclear)  # fmt: skip
         return Step([*intro, self.ctx.say("office_closed", due=self.ctx.due())], done=True,
                     then=message)  # fmt: skip
 

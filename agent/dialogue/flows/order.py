@@ -1,4 +1,11 @@
-"""Taking an order: products and quantities from the catalogue, read back, confirm."""
+"""Taking an order: products and quantities from the catalogue, read back, confirm.
+
+The list grows until the caller closes it in any natural way ("das war's", "mehr
+brauch ich nicht", "passt so", "nein danke"). Items that are not in the catalogue are
+named back; when stock is short the caller chooses between what is there and all of it
+with the rest reordered. A question on the way ("was kostet so ein Ventil?") is
+answered by the engine, never taken as an order line.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,21 @@ from typing import ClassVar
 from agent.domain import Order, OrderLine, Save
 from agent.profile import CatalogueItem
 
+from .. import values
+from ..catalogue import examples, number, say_line, unknown_items, wanted_items
 from ..context import FlowContext
-from ..cues import word_set
+from ..cues import any_phrase, is_closing, is_question
 from ..say import say_list, say_money, say_phone
 from ..utterance import Utterance
 from .base import Fill, SlotFlow, Step
-from .catalogue import examples, number, say_line, wanted_items
 from .message import MessageFlow
+
+_CHANGE = ("doch lieber", "lieber", "doch", "stattdessen", "nein", "korrigier", "ändern",
+           "instead", "make that", "actually", "rather")  # fmt: skip
+_ALL = ("alle", "alles", "komplett", "die ganzen", "trotzdem", "all", "all of them", "the lot",
+        "everything", "anyway", "nachbestellen", "reorder")  # fmt: skip
+_ONLY = ("nur", "dann nur", "bloß", "die da sind", "was da ist", "vorrätig", "just", "only",
+         "what you have", "in stock")  # fmt: skip
 
 
 class OrderFlow(SlotFlow):
@@ -29,8 +44,10 @@ class OrderFlow(SlotFlow):
     def __init__(self, ctx: FlowContext) -> None:
         super().__init__(ctx)
         self.lines: dict[str, tuple[CatalogueItem, int]] = {}
-        self.sub = "what"  # what | qty | more
+        self.sub = "what"  # what | qty | stock | more
         self.qty_for: CatalogueItem | None = None
+        self.short: tuple[CatalogueItem, int] | None = None  # (item, wanted) over stock
+        self.last: CatalogueItem | None = None
 
     def ask(self, slot: str) -> list[str]:
         if slot == "items":
@@ -39,14 +56,29 @@ class OrderFlow(SlotFlow):
         return super().ask(slot)
 
     def awaiting_yes_no(self) -> bool:
-        return (self.pending == "items" and self.sub == "more") or super().awaiting_yes_no()
+        return (self.pending == "items" and self.sub in ("more", "stock")) or (
+            super().awaiting_yes_no()
+        )
+
+    def awaiting_more(self) -> bool:
+        return self.pending == "items" and self.sub == "more"
+
+    def _is_question(self, u: Utterance) -> bool:
+        return is_question(u.standard, u.language) and not any_phrase(
+            u.norm, ("bestellen", "hätte gern", "nehme", "order", "i d like", "i would like")
+        )
 
     def accepts(self, u: Utterance) -> bool:
         if self.pending == "items":
+            if self._is_question(u):
+                return False
             return (
                 bool(wanted_items(self.ctx.profile, u.norm))
                 or u.yes is not None
-                or (self.sub == "qty" and _quantity(u) is not None)
+                or is_closing(u.norm, u.language)
+                or (self.sub in ("qty", "stock", "more") and _quantity(u) is not None)
+                or (self.sub == "stock" and any_phrase(u.norm, (*_ALL, *_ONLY)))
+                or bool(unknown_items(self.ctx.profile, u.norm))
             )
         return super().accepts(u)
 
@@ -62,20 +94,37 @@ class OrderFlow(SlotFlow):
                     self.qty_for = w.item
             else:
                 said += self._set(w.item, w.quantity)
-        return said, bool(wanted)
+            self.last = w.item if not w.remove else self.last
+        unknown = unknown_items(self.ctx.profile, u.norm)
+        if unknown:
+            named = say_list([_cap(x) for x in unknown], self.ctx.language, "and")
+            said.append(self.ctx.say("order_not_carried", items=named))
+        return said, bool(wanted) or bool(unknown)
 
     def _set(self, item: CatalogueItem, qty: int) -> list[str]:
+        if item.stock is not None and qty > item.stock and self.short is None:
+            self.short = (item, qty)
+            self.lines[item.sku] = (item, qty)
+            return []
         self.lines[item.sku] = (item, qty)
-        if item.stock is not None and qty > item.stock:
-            return [self.ctx.say("order_stock", item=item.say(self.ctx.language), stock=item.stock)]
         return []
 
     def _next(self, said: list[str]) -> Fill:
         lang = self.ctx.language
+        if self.short is not None:
+            item, qty = self.short
+            self.sub = "stock"
+            q = self.ctx.say("order_stock", item=item.say(lang), stock=item.stock, qty=qty)
+            return Fill(None, (*said, q), asks=True)
         if self.qty_for is not None:
             self.sub = "qty"
-            q = self.ctx.say("order_qty", item=self.qty_for.say(lang))
+            item = self.qty_for
+            q = self.ctx.say("order_qty", item=item.say(lang), unit=item.unit_plural.get(lang))
             return Fill(None, (*said, q), asks=True)
+        if not self.lines:
+            self.sub = "what"
+            more = [self.ctx.say("order_examples", examples=examples(self.ctx.profile, lang))]
+            return Fill(None, (*said, *more, self.ctx.say("order_ask")), asks=True)
         self.sub = "more"
         noted = self.ctx.say("order_noted", lines=self._say_lines())
         return Fill(None, (*said, noted, self.ctx.say("order_more")), asks=True)
@@ -87,9 +136,11 @@ class OrderFlow(SlotFlow):
             said, found = self._add(u)
             if not found:
                 return None
-            if "items" in self.values and self.qty_for is None:
+            if "items" in self.values and self.qty_for is None and self.short is None:
                 return Fill(self._lines(), tuple(said))  # a correction at the read-back
             return self._next(said)
+        if self.sub == "stock" and self.short is not None:
+            return self._stock_answer(u)
         if self.sub == "qty" and self.qty_for is not None:
             qty = _quantity(u)
             if qty is None:
@@ -99,18 +150,38 @@ class OrderFlow(SlotFlow):
         said, found = self._add(u)
         if found:
             return self._next(said)
-        if self.sub == "more" and u.yes is True and not _leftover(u):
+        closing = is_closing(u.norm, u.language) or u.yes is False
+        if self.sub == "more" and closing and self.lines:
+            return Fill(self._lines())
+        if self.sub == "more" and u.yes is True and values.yes_only(u):
             self.sub = "what"
             return Fill(None, (self.ctx.say("order_ask_more"),), asks=True)
-        if u.yes is False and self.lines:
+        qty = _quantity(u)
+        if qty is not None and self.last is not None and self.last.sku in self.lines:
+            if any_phrase(u.norm, _CHANGE) or self.sub == "more":  # "doch lieber vier"
+                return self._next(self._set(self.last, qty))
+        if closing and self.lines:
             return Fill(self._lines())
-        if _leftover(u) and (u.yes is None or self.sub == "more"):
-            text = self.ctx.say(
-                "order_unknown", examples=examples(self.ctx.profile, self.ctx.language)
-            )
-            return Fill(None, (text, self.ctx.say("order_ask_more" if self.lines else "order_ask")),
-                        asks=True)  # fmt: skip
         return None
+
+    def _stock_answer(self, u: Utterance) -> Fill | None:
+        assert self.short is not None
+        item, wanted = self.short
+        stock = item.stock or 0
+        qty = _quantity(u)
+        if any_phrase(u.norm, _ONLY) or qty == stock:
+            chosen = stock
+        elif any_phrase(u.norm, _ALL) or qty == wanted or u.yes is True:
+            chosen = wanted
+        elif qty is not None:
+            chosen = qty
+        elif u.yes is False:
+            chosen = stock
+        else:
+            return None
+        self.short = None
+        self.lines[item.sku] = (item, chosen)
+        return self._next([])
 
     async def begin(self, u: Utterance | None) -> Step:
         if not self.ctx.profile.catalogue:  # nothing to sell by phone: a call back
@@ -120,7 +191,8 @@ class OrderFlow(SlotFlow):
         return await super().begin(u)
 
     async def handle(self, u: Utterance) -> Step:
-        if self.pending == "items" and not self.lines and u.yes is False and self.sub != "qty":
+        empty = not self.lines and self.sub == "what"
+        if self.pending == "items" and empty and (u.yes is False or is_closing(u.norm, u.language)):
             return Step([self.ctx.say("order_empty")], done=True)
         return await super().handle(u)
 
@@ -152,9 +224,9 @@ class OrderFlow(SlotFlow):
         )
 
     async def commit(self) -> Step:
-        await self.ctx.perform(
-            Save(Order(self._lines(), str(self.values["name"]), str(self.values["phone"])))
-        )
+        order = Order(self._lines(), str(self.values["name"]), str(self.values["phone"]),
+                      note=self.questions_note())  # fmt: skip
+        await self.ctx.perform(Save(order))
         return Step([self.ctx.say("order_done")], done=True)
 
     def summary(self) -> str:
@@ -163,17 +235,10 @@ class OrderFlow(SlotFlow):
         return f"{label}: {lines}" if lines else label
 
 
-_NOT_PRODUCT = word_set(
-    "ja gerne gern bitte noch auch etwas was dazu und also äh ähm ok okay genau doch "
-    "yes please also some more and too yeah sure"
-)
-
-
-def _leftover(u: Utterance) -> bool:
-    """Whether ``u`` says more than yes/please ('ja, noch Gartenschläuche')."""
-    return any(w not in _NOT_PRODUCT for w in u.norm.split())
-
-
 def _quantity(u: Utterance) -> int | None:
     """The first positive whole number in ``u`` ('drei', '3', 'ein')."""
     return next((n for t in u.norm.split() if (n := number(t)) is not None and n > 0), None)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -4,6 +4,7 @@ the month, weeks, and relative moments ("in zwei stunden", "in drei tagen")."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from .datetime_resolve import (
@@ -28,7 +29,7 @@ MONTHS = {
 }  # fmt: skip
 
 
-def alternation(words: list[str] | dict[str, int]) -> str:
+def alternation(words: Iterable[str]) -> str:
     """Regex source matching any of ``words`` (longest first)."""
     return "(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + ")"
 
@@ -50,6 +51,27 @@ def _relative_day(m: re.Match[str], today: date) -> Piece | None:
     word = m.group(0)
     offset = 0 if word.startswith("heut") else 1 if word == "morgen" else 2
     return Piece(m.start(), m.end(), day=today + timedelta(days=offset))
+
+
+#: Holidays by name (the days Germany, Austria and Switzerland share).
+FEASTS = {
+    "heiligabend": (12, 24), "heiligen abend": (12, 24), "heilig abend": (12, 24),
+    "weihnachten": (12, 25), "ersten weihnachtsfeiertag": (12, 25),
+    "erster weihnachtsfeiertag": (12, 25), "christtag": (12, 25),
+    "zweiten weihnachtsfeiertag": (12, 26), "zweiter weihnachtsfeiertag": (12, 26),
+    "stephanstag": (12, 26), "stefanitag": (12, 26), "silvester": (12, 31),
+    "neujahr": (1, 1), "neujahrstag": (1, 1), "dreikönig": (1, 6), "dreikönigstag": (1, 6),
+    "heilige drei könige": (1, 6), "heiligen drei könige": (1, 6),
+}  # fmt: skip
+
+
+@_rule(rf"\b{alternation(FEASTS)}\b")
+def _feast(m: re.Match[str], today: date) -> Piece | None:
+    month, day = FEASTS[m.group(0)]
+    found = date(today.year, month, day)
+    if found < today:
+        found = date(today.year + 1, month, day)
+    return Piece(m.start(), m.end(), day=found)
 
 
 @_rule(rf"\b(?:(?P<mod>{_NEXT}|übernächste[nrm]?|diese[nrm]?)\s+)?(?P<wd>{_WD})s?\b"

@@ -9,7 +9,7 @@ five", "eight thirty", "noon", parts of the day, "in two hours".
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 
 from .datetime_resolve import ClockTime, Piece, date_of_month, monday_of_week, next_weekday, resolve
@@ -48,7 +48,7 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fifth": 5, "eighth": 8, "nint
              "twelfth": 12, "twentieth": 20, "thirtieth": 30}  # fmt: skip
 
 
-def _alt(words: list[str] | dict[str, int]) -> str:
+def _alt(words: Iterable[str]) -> str:
     return "(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + ")"
 
 
@@ -152,6 +152,22 @@ def _part(m: re.Match[str], today: date) -> Piece | None:
         return Piece(m.start(), m.end(), day=today, part="evening")
     day = today if m.group("this") else None
     return Piece(m.start(), m.end(), day=day, part=_PARTS[word])
+
+
+_FEASTS = {
+    "christmas eve": (12, 24), "christmas day": (12, 25), "christmas": (12, 25),
+    "boxing day": (12, 26), "new year's eve": (12, 31), "new years eve": (12, 31),
+    "new year's day": (1, 1), "new years day": (1, 1), "new year": (1, 1),
+}  # fmt: skip
+
+
+@_rule(rf"\b{_alt(_FEASTS)}\b")
+def _feast(m: re.Match[str], today: date) -> Piece | None:
+    month, day = _FEASTS[m.group(0)]
+    found = date(today.year, month, day)
+    if found < today:
+        found = date(today.year + 1, month, day)
+    return Piece(m.start(), m.end(), day=found)
 
 
 @_rule(r"\b(?:the\s+)?day\s+after\s+tomorrow\b|\btoday\b|\btomorrow\b")

@@ -112,6 +112,10 @@ def _read_run(toks: list[_Tok], i: int, language: str) -> tuple[str, int, int]:
         if out.strip("+") and (word in _SOFT_SEPARATORS or word in _FILLERS.get(language, set())):
             j += 1
             continue
+        # groups dictated with pauses: "null eins sieben sechs, zwei drei vier, ..."
+        if out.strip("+") and word in (",", ";", ".") and _digits_of(nxt, language) is not None:
+            j += 1
+            continue
         break
     return out, last, max(j, i + 1)
 

@@ -46,7 +46,7 @@ class LanguagePack(BaseModel):
             return self.prompts[key]
         except KeyError:
             raise MissingWords(
-                f"prompt {key!r} is missing in agent/dialogue/language/{self.language}.yaml"
+                f"prompt {key!r} is missing in agent/language/{self.language}.yaml"
             ) from None
 
     def cue(self, key: str) -> list[str]:
@@ -54,8 +54,19 @@ class LanguagePack(BaseModel):
             return self.cues[key]
         except KeyError:
             raise MissingWords(
-                f"cue list {key!r} is missing in agent/dialogue/language/{self.language}.yaml"
+                f"cue list {key!r} is missing in agent/language/{self.language}.yaml"
             ) from None
+
+
+class _WordsLoader(yaml.SafeLoader):
+    """YAML where every scalar is text: 'yes', 'no', 'on', 'off' are words here, not
+    booleans (YAML 1.1 would turn them into True/False)."""
+
+
+_WordsLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 @cache
@@ -63,6 +74,6 @@ def pack(language: Language) -> LanguagePack:
     """The words of ``language`` (read once per process)."""
     text = resources.files(__package__).joinpath(f"{language}.yaml").read_text(encoding="utf-8")
     try:
-        return LanguagePack.model_validate(yaml.safe_load(text))
+        return LanguagePack.model_validate(yaml.load(text, Loader=_WordsLoader))
     except ValidationError as exc:
-        raise ValueError(f"agent/dialogue/language/{language}.yaml is invalid: {exc}") from None
+        raise ValueError(f"agent/language/{language}.yaml is invalid: {exc}") from None

@@ -1,0 +1,44 @@
+"""Answers from the business's own structured facts, and nothing else.
+
+``answer(ctx, u)`` tries, in order: the truth about the assistant (a person? recorded?),
+opening hours for the moment asked about, services (yes or "not on my list"), the area
+served, prices of catalogue items, how long an appointment takes, and the profile's
+facts. Each answerer returns an :class:`Answer` only when the question is clearly
+about its topic; when none is sure, there is no answer (the flows then say so, offer a
+call back and keep the question word for word). No answer is ever invented.
+"""
+
+from __future__ import annotations
+
+from ..context import FlowContext
+from ..utterance import Utterance
+from .about import about_assistant
+from .area import about_area
+from .catalogue_prices import about_item_price
+from .durations import about_duration
+from .facts import about_facts
+from .hours import about_hours
+from .result import Answer
+from .services import about_services
+
+__all__ = ["Answer", "answer"]
+
+_ANSWERERS = (
+    about_assistant,
+    about_hours,
+    about_area,
+    about_services,
+    about_item_price,
+    about_duration,
+    about_facts,
+)
+
+
+def answer(ctx: FlowContext, u: Utterance, *, appointment_type: str | None = None) -> Answer | None:
+    """The answer to the question in ``u``; ``appointment_type`` is the one being booked
+    ("wie lange dauert das?")."""
+    for answerer in _ANSWERERS:
+        found = answerer(ctx, u, appointment_type)
+        if found is not None:
+            return found
+    return None

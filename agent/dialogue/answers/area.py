@@ -1,0 +1,69 @@
+"""Does the business come to X? Yes for a place or postcode of the profile's area; for
+another place, "not sure" and a call back (never an invented no)."""
+
+from __future__ import annotations
+
+import re
+
+from agent.understanding.meaning import fold, tokens
+
+from ..context import FlowContext
+from ..cues import is_question
+from ..utterance import Utterance
+from ..values import digits
+from .result import Answer
+
+_POSTCODE = re.compile(r"\b(\d{5})\b")
+_PLACE_AFTER = re.compile(
+    r"\b(?:nach|in|bis|to|out to|as far as)\s+([A-ZÄÖÜ][\wäöüß-]+(?:\s+[A-ZÄÖÜ][\wäöüß-]+)?)"
+)
+
+
+def _place_in_area(ctx: FlowContext, u: Utterance) -> str | None:
+    toks = tokens(u.standard)
+    text = " ".join(toks)
+    for place in ctx.profile.area.places:
+        p = fold(place)
+        if f" {p} " in f" {text} " or (" " not in p and p.replace("-", "") in toks):
+            return place
+        joined = {"".join(toks[i : i + 2]) for i in range(len(toks) - 1)}
+        if p.replace(" ", "").replace("-", "") in joined:  # "unter schleißheim"
+            return place
+    return None
+
+
+def _postcode(u: Utterance) -> str | None:
+    said = re.sub(r"(?<=\d) (?=\d)", "", digits(u.norm, u.language))
+    m = _POSTCODE.search(said)
+    return m.group(1) if m else None
+
+
+def asks_about_area(ctx: FlowContext, u: Utterance) -> bool:
+    if not is_question(u.standard, u.language):
+        return False
+    return u.has("area") or (
+        _place_in_area(ctx, u) is not None and not u.has("services") and not u.has("hours")
+    )
+
+
+def about_area(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | None:
+    if not asks_about_area(ctx, u):
+        return None
+    area = ctx.profile.area
+    described = ctx.profile.area_served or ""
+    place = _place_in_area(ctx, u)
+    if place is not None:
+        return Answer((ctx.say("area_yes", place=place),), "area")
+    code = _postcode(u)
+    if code is not None:
+        if any(code.startswith(p) for p in area.postcodes):
+            return Answer((ctx.say("area_yes", place=code),), "area")
+        return Answer((ctx.say("area_unsure", place=code, area=described),), "area", unsure=True)
+    m = _PLACE_AFTER.search(u.standard)
+    if m is None and not (area.places or described):
+        return None
+    if m is None:
+        if not u.has("area"):
+            return None
+        return Answer((ctx.say("area_general", area=described),), "area")
+    return Answer((ctx.say("area_unsure", place=m.group(1), area=described),), "area", unsure=True)

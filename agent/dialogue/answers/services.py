@@ -1,0 +1,52 @@
+"""Does the business do X? Yes when X is one of its services (by name, synonym or part
+of a compound: "Trinkwasseranlagen", "bäder umbauen", "Abflüsse reinigen"); for anything
+else that is asked as a service, "not on my list" and a call back."""
+
+from __future__ import annotations
+
+from agent.profile import Service
+
+from ..context import FlowContext
+from ..cues import is_question, strip_words
+from ..utterance import Utterance
+from .result import Answer
+from .words import mentions, object_words
+
+
+def _terms(service: Service) -> list[str]:
+    return [service.name, *service.synonyms]
+
+
+def offered(ctx: FlowContext, u: Utterance) -> Service | None:
+    best: tuple[int, Service] | None = None
+    for s in ctx.profile.services:
+        hit = mentions(u, _terms(s))
+        if hit and (best is None or hit > best[0]):
+            best = (hit, s)
+    return best[1] if best else None
+
+
+def asks_about_services(u: Utterance) -> bool:
+    return is_question(u.standard, u.language) and u.has("services")
+
+
+def about_services(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | None:
+    if not asks_about_services(u):
+        return None
+    service = offered(ctx, u)
+    if service is not None:
+        return Answer((ctx.say("service_yes", service=service.name),), "services")
+    rest = object_words(u)
+    if not rest or strip_words(u.norm, u.language, "fillers") in ("", "auch"):
+        names = [s.name for s in ctx.profile.services]
+        return Answer((ctx.say("service_list", services=_list(ctx, names)),), "services")
+    names = [s.name for s in ctx.profile.services]
+    return Answer(
+        (ctx.say("service_unknown", services=_list(ctx, names)),), "services", unsure=True
+    )
+
+
+def _list(ctx: FlowContext, names: list[str]) -> str:
+    from ..say import say_list
+
+    return say_list(names, ctx.language, "and")
