@@ -173,6 +173,19 @@ def is_goodbye(norm: str, language: Language, *, first_turn: bool = False) -> bo
     return False
 
 
+def without_greeting(text: str, language: Language) -> str:
+    """``text`` without the greeting it starts with ('Servus, ich bräucht an Termin' ->
+    'ich bräucht an Termin'); the text itself when nothing else is left."""
+    words_ = text.split()
+    norm_words = [normalize(w) for w in words_]
+    for g in words(language, "greeting") + words(language, "greeting_or_goodbye"):
+        g_words = g.split()
+        if [w for w in norm_words[: len(g_words)] if w] == g_words and len(words_) > len(g_words):
+            rest = " ".join(words_[len(g_words) :]).lstrip(" ,.!;:-")
+            return rest or text
+    return text
+
+
 def only_greeting(norm: str, language: Language) -> bool:
     rest = strip_words(norm, language, "greeting", "greeting_or_goodbye", "fillers")
     return not rest

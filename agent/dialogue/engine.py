@@ -40,6 +40,7 @@ from agent.understanding.nlu import NluBackend
 from . import values
 from .answers import answer
 from .answers.about import about_assistant
+from .catalogue import find_mentions
 from .context import FlowContext
 from .cues import (
     asks_for_person,
@@ -223,6 +224,9 @@ class DialogueEngine:
         if found is not None and found.real and not handling and not busy:
             return await self._start(EmergencyFlow(ctx, found), u)
         protected = isinstance(flow, EmergencyFlow) and bool(flow.real)
+        first = state.caller_turns == 1
+        if not protected and u.text and is_goodbye(u.norm, lang, first_turn=first):
+            return [ctx.say("goodbye")], "hangup"
         if not state.handed_over and not protected and u.text:
             if is_upset(u.text, lang):
                 return await self._handover("upset", u)
@@ -233,9 +237,6 @@ class DialogueEngine:
                 and not u.has("bot")
             ):
                 return await self._handover("asked", u)
-        first = state.caller_turns == 1
-        if not protected and u.text and is_goodbye(u.norm, lang, first_turn=first):
-            return [ctx.say("goodbye")], "hangup"
         if u.text and wants_repeat(u.norm, lang) and state.last_replies:
             return list(state.last_replies), None
         if u.text and is_pause(u.norm, lang):
@@ -270,14 +271,20 @@ class DialogueEngine:
         said = list(found.says) if found is not None else []
         return [*said, ctx.say("side_unknown"), *flow.question()], None
 
+    def _intent(self, u: Utterance) -> str | None:
+        items = bool(u.text) and bool(find_mentions(self.ctx.profile, u.norm))
+        return request_intent(u, items)
+
     def _switch_target(self, u: Utterance, flow: Flow) -> str | None:
-        intent = request_intent(u)
+        intent = self._intent(u)
         if intent is None or intent in flow.intents or intent == "faq":
             return None
         if intent in ("privacy_request", "job_application", "emergency"):
             return intent
         if changes_topic(u.text, u.language):
             return intent
+        if flow.sticky:  # taking a message or a report: more words belong to it
+            return None
         if u.main_intent == intent and u.confidence >= SWITCH_CONFIDENCE:
             return intent
         return None
@@ -290,7 +297,7 @@ class DialogueEngine:
             more = await self._more_answer(u)
             if more is not None:
                 return more
-        intent = request_intent(u)
+        intent = self._intent(u)
         if intent is None and found is not None:
             intent = "emergency"  # a dripping tap: taken for the next working day
         if intent is not None:
@@ -344,9 +351,10 @@ class DialogueEngine:
         return await self._start(new, u)
 
     def _suspend_current(self) -> None:
-        if self.state.flow is not None:
-            self.state.suspended.append(self.state.flow)
-            self.state.flow = None
+        flow = self.state.flow
+        if flow is not None and flow.resumable:
+            self.state.suspended.append(flow)
+        self.state.flow = None
 
     async def _start(self, flow: Flow, u: Utterance | None, suspend: bool = True) -> Reply:
         if suspend:

@@ -42,16 +42,58 @@ def wants_callback(u: Utterance) -> bool:
     return u.has("callback") or u.intent == "callback_request"
 
 
-def request_intent(u: Utterance) -> str | None:
+#: Below this the classifier's main intent is checked against what was said.
+SURE = 0.6
+#: Concepts that say what a request is about, in the order they are tried.
+_HINTS = (
+    ("cancel", "cancel_appointment"),
+    ("move", "reschedule_appointment"),
+    ("quote", "request_quote"),
+    ("order_words", "place_order"),
+    ("appointment", "book_appointment"),
+)
+
+
+_BOOKINGS = ("book_appointment", "reschedule_appointment", "cancel_appointment", "request_quote")
+
+
+def hinted_intent(u: Utterance, items: bool = False) -> str | None:
+    """The request by its words, for when the classifier is unsure; ``items``: a
+    catalogue item is named (then it is an order)."""
+    for concept, intent in _HINTS:
+        if intent == "book_appointment" and items:
+            return "place_order"
+        if u.has(concept):
+            if intent in ("cancel_appointment", "reschedule_appointment") and not (
+                u.has("appointment") or "termin" in u.norm or "appointment" in u.norm
+            ):
+                continue
+            return intent
+    return None
+
+
+def request_intent(u: Utterance, items: bool = False) -> str | None:
     """The main intent, rules first: privacy, job application, call back; then the
-    classifier's; then a question."""
+    classifier's when it is sure; then the request's own words; then a question."""
     if privacy_kind(u) is not None:
         return "privacy_request"
     if wants_job(u):
         return "job_application"
+    question = is_question(u.standard, u.language)
+    if u.has("message_request") and not u.has("callback"):
+        return "message_request"
+    if u.has("complaint") and not question and u.main_intent not in _BOOKINGS:
+        return "complaint"
     intent = u.main_intent
     if u.has("callback") and intent in (None, "human_handover", "faq"):
         return "callback_request"
-    if intent is None and is_question(u.standard, u.language):
+    if intent is None or u.confidence < SURE or (intent == "faq" and not question):
+        hinted = hinted_intent(u, items) or ("place_order" if items and not question else None)
+        if hinted is not None and not (question and hinted == "book_appointment"
+                                       and intent == "faq"):  # fmt: skip
+            return hinted
+    if intent is None and question:
         return "faq"
+    if intent == "emergency" and u.confidence < 0.8:
+        return None  # an emergency by the classifier alone, unsure: its words decide
     return intent

@@ -14,7 +14,7 @@ from agent.understanding.nlu import NluBackend, NluError, Parse
 from agent.understanding.standardize import standardize
 
 from .context import FlowContext
-from .cues import normalize, yes_no
+from .cues import normalize, without_greeting, yes_no
 from .utterance import Utterance
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ async def understand(nlu: NluBackend, ctx: FlowContext, text: str, threshold: fl
     std = standardize(text.strip(), lang)
     parse: Parse | None = None
     try:
-        parse = await nlu.parse(std, language=lang, now=now)
+        # the greeting says nothing about the request and only confuses a classifier
+        parse = await nlu.parse(without_greeting(std, lang), language=lang, now=now)
     except NluError as exc:
         log.warning("NLU failed; rules only", extra={"call_id": ctx.call_id, "error": str(exc)})
     entities = extract_entities(std, lang, now, hours_hint(ctx.profile), timezone=ctx.profile.tz)

@@ -32,8 +32,9 @@ from agent.profile import Language
 
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "é": "e", "è": "e"})
 _WORD = re.compile(r"[\w']+", re.UNICODE)
-MAX_GAP = 2  # other words allowed between the words of a multi-word term
+MAX_GAP = 3  # other words allowed between the words of a multi-word term
 NEGATION_REACH = 2  # words before a concept that a negation may stand in
+AFTER_REACH = 4  # words after a verb that its negation may stand in
 JOIN = 3  # words a recogniser may have split a compound into
 
 
@@ -194,10 +195,13 @@ class Lexicon:
         concepts: Mapping[str, Iterable[str]],
         negations: Iterable[str] = (),
         scope_breaks: Iterable[str] = (),
+        negated_after: Iterable[str] = (),
     ) -> None:
         self.concepts = {name: Concept.parse(name, terms) for name, terms in concepts.items()}
         self.negations = frozenset(fold(n) for n in negations)
         self.breaks = frozenset(fold(b) for b in scope_breaks)
+        #: Concepts (verbs) a negation follows: "die Heizung funktioniert seit gestern nicht".
+        self.negated_after = frozenset(negated_after)
 
     def __contains__(self, name: str) -> bool:
         return name in self.concepts
@@ -213,6 +217,7 @@ class Lexicon:
         out = Lexicon({}, (), ())
         out.concepts = {n: Concept.parse(n, t) for n, t in merged.items()}
         out.negations, out.breaks = self.negations, self.breaks
+        out.negated_after = self.negated_after
         return out
 
     def read(self, text: str, only: Iterable[str] | None = None) -> Reading:
@@ -220,11 +225,12 @@ class Lexicon:
         names = set(self.concepts if only is None else [n for n in only if n in self.concepts])
         raw: dict[str, list[Hit]] = {}
         for i in range(len(toks)):
+            alone = set(self._word_concepts(toks[i], False))
             for n in range(1, JOIN + 1):  # the word, or a compound split into n words
                 if i + n > len(toks):
                     break
                 for name in self._word_concepts("".join(toks[i : i + n]), n > 1):
-                    if name in names:
+                    if name in names and (n == 1 or name not in alone):
                         raw.setdefault(name, []).append(Hit(name, i, i + n))
         for name in names:
             c = self.concepts[name]
@@ -237,8 +243,9 @@ class Lexicon:
             for i in range(h.start, h.end)
         }  # fmt: skip
         negators = [i for i, t in enumerate(toks) if t in self.negations and i not in used]
+        starts = sorted({h.start for hs in found.values() for h in hs})
         hits = {
-            name: tuple(Hit(h.concept, h.start, h.end, self._negated(toks, h, negators))
+            name: tuple(Hit(h.concept, h.start, h.end, self._negated(toks, h, negators, starts))
                         for h in hs)
             for name, hs in found.items()
         }  # fmt: skip
@@ -256,10 +263,19 @@ class Lexicon:
                     break
         return tuple(out)
 
-    def _negated(self, toks: list[str], hit: Hit, negators: list[int]) -> bool:
+    def _negated(
+        self, toks: list[str], hit: Hit, negators: list[int], starts: list[int]
+    ) -> bool:
         for n in negators:
             if hit.start - NEGATION_REACH - 1 <= n < hit.start and not any(
                 toks[j] in self.breaks for j in range(n + 1, hit.start)
+            ):
+                return True
+            if (
+                hit.concept in self.negated_after
+                and hit.end <= n <= hit.end + AFTER_REACH
+                and not any(toks[j] in self.breaks for j in range(hit.end, n))
+                and not any(hit.end <= s < n for s in starts)  # "riecht nach Gas, nicht ..."
             ):
                 return True
         return False
@@ -288,4 +304,9 @@ def lexicon_for(language: Language) -> Lexicon:
     from agent.language import pack
 
     p = pack(language)
-    return Lexicon(p.concepts, p.cues.get("negation", ()), p.cues.get("scope_break", ()))
+    return Lexicon(
+        p.concepts,
+        p.cues.get("negation", ()),
+        p.cues.get("scope_break", ()),
+        p.cues.get("negated_after", ()),
+    )

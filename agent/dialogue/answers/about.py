@@ -21,7 +21,7 @@ def about_assistant(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer
     if asks_if_recorded(u):
         said = texts.recording_answer.get(ctx.language) if texts.recording_answer else None
         return Answer((said or ctx.say("about_recording"),), "recording")
-    if asks_if_bot(u) or u.intent == "bot_challenge":
+    if asks_if_bot(u):
         said = texts.bot_answer.get(ctx.language) if texts.bot_answer else None
         return Answer((said or ctx.say("about_bot", business=ctx.profile.name),), "bot")
     return None

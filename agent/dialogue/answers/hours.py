@@ -19,7 +19,9 @@ from .result import Answer
 _WHEN_AGAIN = ("wieder", "wann machen", "wann macht", "wann öffnen", "wann sind sie",
                "wann seid ihr", "ab wann", "when do you open", "when are you", "again",
                "next open", "open again")  # fmt: skip
-_UNTIL = ("bis wann", "wie lange", "wie lang", "until when", "how long", "till when",
+_UNTIL = ("bis wann", "wie lange haben", "wie lange habt", "wie lang habt", "wie lang habts",
+          "wie lange sind", "wie lange seid", "wie lang seids", "wie lange ist", "wie lang ist",
+          "wie lange noch", "wie lang noch", "until when", "how long are you", "till when",
           "until what time", "what time do you close", "wann schließen", "wann macht ihr zu",
           "wann machen sie zu")  # fmt: skip
 
@@ -43,7 +45,7 @@ def next_opening(profile: BusinessProfile, after: datetime) -> datetime | None:
 
 
 def _asks_about_hours(u: Utterance) -> bool:
-    if not (is_question(u.standard, u.language) or u.intent == "faq"):
+    if not (is_question(u.standard, u.language) or u.intent == "faq") or u.has("duration"):
         return False
     return u.has("hours") or any(has_word_phrase(u.norm, p) for p in (*_UNTIL, *_WHEN_AGAIN))
 

@@ -26,8 +26,17 @@ def offered(ctx: FlowContext, u: Utterance) -> Service | None:
     return best[1] if best else None
 
 
+#: Topics of their own: a question about them is not a question about the services.
+_OTHER_TOPICS = ("emergency_service", "price", "payment", "parking", "address", "hours",
+                 "duration", "recording", "bot", "area", "job")  # fmt: skip
+
+
 def asks_about_services(u: Utterance) -> bool:
-    return is_question(u.standard, u.language) and u.has("services")
+    return (
+        is_question(u.standard, u.language)
+        and u.has("services")
+        and not u.reading.any(_OTHER_TOPICS)
+    )
 
 
 def about_services(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | None:

@@ -14,7 +14,7 @@ from .emergency import EmergencyFlow
 from .faq import FaqFlow
 from .handover import HandoverFlow
 from .lead import LeadFlow
-from .message import MessageFlow, callback_topic
+from .message import MessageFlow, callback_topic, message_topic
 from .order import OrderFlow
 from .privacy import PrivacyFlow
 
@@ -57,6 +57,10 @@ def flow_for(intent: str, ctx: FlowContext, u: Utterance | None) -> Flow | None:
         return MessageFlow(ctx, "callback", topic=callback_topic(u))
     if intent == "privacy_request":
         return PrivacyFlow(ctx, privacy_kind(u) if u else None)
+    if intent == "message_request":
+        return MessageFlow(ctx, "message", reason="message", topic=message_topic(u))
+    if intent == "complaint":
+        return MessageFlow(ctx, "message", reason="complaint", topic=u.text if u else None)
     if intent == "job_application":
         return MessageFlow(ctx, "message", reason="job_application", topic=u.text if u else None)
     return None

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from .. import values
 from ..context import FlowContext
-from ..cues import any_phrase, is_closing, means_this_number, normalize
+from ..cues import any_phrase, has_cue, is_closing, means_this_number, normalize
 from ..say import say_phone
 from ..utterance import Utterance
 from .flow import CHANGE, CONFIRM, Fill, Flow, Step, phone_as_said
@@ -82,9 +82,11 @@ class SlotFlow(Flow):
         if kind == "phone":
             return self._fill_phone(u, strict)
         if kind == "name":
-            if strict:
+            if strict:  # only a name the caller says is theirs, not "Herr Müller soll ..."
                 person = u.entity("person")
-                return Fill(values.person_name(u) or person.value) if person else None
+                if person is None or not has_cue(u.norm, u.language, "name_said"):
+                    return None
+                return Fill(person.value)
             name = values.person_name(u)
             return Fill(name) if name else None
         if strict or kind is None:

@@ -76,6 +76,7 @@ class EmergencyFlow(SlotFlow):
     name = "emergency"
     intents = frozenset({"emergency"})
     handles_no_match = True
+    sticky = True
     slot_kinds: ClassVar[dict[str, str]] = {"name": "name", "phone": "phone", "address": "place"}
     change_words: ClassVar[dict[str, tuple[str, ...]]] = {
         **SlotFlow.change_words,

@@ -3,9 +3,10 @@ call back offered, and the question kept word for word for the office."""
 
 from __future__ import annotations
 
+from .. import values
 from ..answers import answer
 from ..context import FlowContext
-from ..cues import is_question, word_set
+from ..cues import is_question, strip_words, word_set
 from ..utterance import Utterance
 from .base import Flow, Step
 from .message import MessageFlow
@@ -20,12 +21,14 @@ _GENERIC = word_set(
 
 
 def is_generic(u: Utterance) -> bool:
-    return len([w for w in u.norm.split() if w not in _GENERIC]) == 0
+    rest = strip_words(u.norm, u.language, "greeting", "greeting_or_goodbye", "fillers")
+    return len([w for w in rest.split() if w not in _GENERIC]) == 0
 
 
 class FaqFlow(Flow):
     name = "faq"
     intents = frozenset({"faq", "order_status", "invoice_request"})
+    resumable = False
 
     def __init__(self, ctx: FlowContext) -> None:
         super().__init__(ctx)
@@ -70,6 +73,11 @@ class FaqFlow(Flow):
             return Step([self.ctx.say("ok")], done=True)
         if is_question(u.text, u.language):
             return self._answer(u)
+        more = values.free_text(u)
+        if more and len(more.split()) >= 3:  # says more about it: that is a yes
+            topic = f"{self.asked_about} {more}".strip()
+            return Step(done=True, then=MessageFlow(self.ctx, "callback",
+                                                    reason="faq_unanswered", topic=topic))
         return Step(self.question(), understood=False)
 
     def summary(self) -> str:

@@ -47,6 +47,11 @@ class Flow(ABC):
     intents: ClassVar[frozenset[str]] = frozenset()
     #: True: the flow copes with answers it cannot use (the engine never hands over).
     handles_no_match: ClassVar[bool] = False
+    #: True: what the caller says goes to this flow unless they clearly change the topic
+    #: (a message being taken: "es geht um das Angebot" is part of it, not a new request).
+    sticky: ClassVar[bool] = False
+    #: False: not offered again after another topic (a question, a handover).
+    resumable: ClassVar[bool] = True
 
     def __init__(self, ctx: FlowContext) -> None:
         self.ctx = ctx

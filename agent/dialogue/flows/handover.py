@@ -17,6 +17,7 @@ _INTRO = {"upset": "upset_sorry", "no_match": "not_getting_it"}
 class HandoverFlow(Flow):
     name = "handover"
     intents = frozenset({"human_handover"})
+    resumable = False
 
     def __init__(
         self, ctx: FlowContext, reason: str, summary: str, unclear: list[str] | None = None

@@ -14,6 +14,18 @@ from ..utterance import Utterance
 from .base import Fill, SlotFlow, Step
 
 
+def message_topic(u: Utterance | None) -> str | None:
+    """The message in a request to pass one on ('Können Sie dem Chef ausrichten, dass die
+    Fliesen geliefert sind'), or None ('Ich hätte eine Nachricht für Herrn Gruber')."""
+    if u is None or not u.text:
+        return None
+    rest = u.norm
+    for span in u.reading.hits.get("message_request", ()):
+        rest = " ".join(u.reading.toks[span.end :])
+    content = [w for w in rest.split() if len(w) > 3]
+    return u.text.strip() if len(content) >= 3 else None
+
+
 def callback_topic(u: Utterance | None) -> str | None:
     """What a call-back request says it is about ('Rückruf wegen der Rechnung vom
     Oktober'), or None when it says no more than 'bitte zurückrufen'."""
@@ -37,8 +49,9 @@ class MessageFlow(SlotFlow):
     cannot use twice is left for the person who calls back."""
 
     name = "message"
-    intents = frozenset({"callback_request"})
+    intents = frozenset({"callback_request", "message_request", "complaint"})
     handles_no_match = True
+    sticky = True
     slot_names = ("text", "name", "phone")
     slot_kinds: ClassVar[dict[str, str]] = {**SlotFlow.slot_kinds, "text": "text"}
     change_words: ClassVar[dict[str, tuple[str, ...]]] = {

@@ -19,6 +19,7 @@ class PrivacyFlow(SlotFlow):
     name = "privacy"
     intents = frozenset({"privacy_request"})
     handles_no_match = True
+    sticky = True
     slot_names = ("name", "phone")
 
     kinds: ClassVar[tuple[PrivacyKind, ...]] = ("access", "correction", "erasure", "objection")

@@ -41,42 +41,81 @@ class Wish:
     until_time: time | None = None  # "vor zehn"
 
 
-def _qualifier(u: Utterance, start: int) -> str | None:
-    """'from' when "ab"/"nach" comes right before the time, 'until' for "bis"/"vor"."""
+_QUALIFIED = re.compile(
+    r"\b(?P<how>ab|nach|später als|frühestens|after|from|not before|bis|vor|spätestens|"
+    r"before|by|until|no later than)\s+(?:\S+\s+){0,2}?(?P<n>\d{1,2}|\w+)(?:\s*uhr)?\s*$",
+    re.IGNORECASE,
+)
+_EN_HOURS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+             "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}  # fmt: skip
+
+
+def _qualifier(u: Utterance, text: str, start: int) -> str | None:
+    """'from' when "ab"/"nach"/"after" comes with the time, 'until' for "bis"/"vor"."""
     before = u.standard[:start].lower()
-    if _FROM.search(before):
+    if _FROM.search(before) or re.search(r"\b(ab|nach|after|from)\b", text.lower()):
         return "from"
-    if _UNTIL.search(before):
+    if _UNTIL.search(before) or re.search(r"\b(bis|vor|before|until)\b", text.lower()):
         return "until"
     return None
+
+
+def _loose_hour(u: Utterance) -> tuple[str, time] | None:
+    """'after three', 'ab drei' when no time was recognised: the hour in business time."""
+    from agent.understanding.entities.numbers import number_value
+
+    m = _QUALIFIED.search(u.norm)
+    if m is None:
+        return None
+    word = m.group("n")
+    value = _EN_HOURS.get(word) or (int(word) if word.isdigit() else number_value(word))
+    if value is None or not 1 <= value <= 23:
+        return None
+    hour = int(value) + 12 if value < 7 else int(value)
+    how = "from" if m.group("how") in ("ab", "nach", "später als", "frühestens", "after",
+                                       "from", "not before") else "until"  # fmt: skip
+    return how, time(hour % 24)
 
 
 def wish_from(u: Utterance, anchor: date | None = None, keep: time | None = None) -> Wish | None:
     """What ``u`` asks for. ``anchor``: the day in question when only a time or a part of
     the day is said ("um 15 Uhr", "am Nachmittag" while talking about Thursday); ``keep``:
-    the time kept when only a day is said ("nein, Donnerstag" after "Dienstag um 10")."""
+    the time kept when only a day is said ("nein, Donnerstag" after "Dienstag um 10").
+    Said twice ("am Dienstag, nee, Mittwoch um halb neun"): the last one counts; a day
+    and a time said apart ("am Donnerstag, den 26., um 14 Uhr") are one wish."""
     times = u.times()
-    for value, grain, entity in times:
-        names_day = names_a_day(entity.text)
-        day = value.date() if names_day or anchor is None else anchor
+    loose = _loose_hour(u)
+    if times:
+        value, grain, entity = times[-1]
+        named = [v.date() for v, _, e in times if names_a_day(e.text)]
+        if names_a_day(entity.text):
+            day: date | None = value.date()
+        elif named:
+            day = named[-1]
+        else:
+            day = anchor
+        if grain == "day" and loose is not None:  # "thursday after three"
+            how, at = loose
+            return Wish(day=day, from_time=at) if how == "from" else Wish(day=day, until_time=at)
         if grain == "time":
-            how = _qualifier(u, entity.start)
+            how = _qualifier(u, entity.text, entity.start)
             if how == "from":
-                return Wish(day=day if names_day or anchor else None, from_time=value.time())
+                return Wish(day=day, from_time=value.time())
             if how == "until":
-                return Wish(day=day if names_day or anchor else None, until_time=value.time())
-            return Wish(day=day, at=value.time())
+                return Wish(day=day, until_time=value.time())
+            return Wish(day=day or value.date(), at=value.time())
         if grain == "part_of_day":
             part = entity.info.get("part")
-            if not names_day and anchor is None:
-                return Wish(part=part)  # "nachmittags": any afternoon, soonest first
-            return Wish(day=day, part=part)
+            return Wish(part=part) if day is None else Wish(day=day, part=part)
         if grain == "week":
             return Wish(day=value.date(), until=value.date() + timedelta(days=7))
         if grain == "month":
             first = value.date()
             return Wish(day=first, until=(first.replace(day=28) + timedelta(days=4)).replace(day=1))
         return Wish(day=value.date(), at=keep)
+    if loose is not None:
+        how, at = loose
+        return Wish(day=anchor, from_time=at) if how == "from" else Wish(day=anchor, until_time=at)
     if means_asap(u.norm, u.language):
         return Wish()
     return None
