@@ -93,7 +93,8 @@ def strip_words(norm: str, language: Language, *keys: str) -> str:
 
 # -- yes, no, closings ---------------------------------------------------------------------
 
-_NA_NO = frozenset({"danke", "das", "des", "passt", "nichts", "nix", "nein", "schon", "scho"})
+_NA_NO = frozenset({"danke", "das", "des", "passt", "nichts", "nix", "nein", "schon", "scho",
+                    "eh", "nicht", "ned", "net", "gar", "ganz"})  # fmt: skip
 
 
 def is_closing(norm: str, language: Language) -> bool:
@@ -230,8 +231,9 @@ def is_question(text: str, language: Language) -> bool:
         len(tokens) > 1
         and tokens[0] in word_tokens(language, "question_verbs")
         and tokens[1] in word_tokens(language, "subjects")
+        and not word_tokens(language, "negation") & set(tokens[1:4])
     ):
-        return True  # "haben Sie ...", "gibt es ...", "do you ..."
+        return True  # "haben Sie ...", "gibt es ...", "do you ..." (not "hab ich nicht")
     return any_word_phrase(body, words(language, "question_phrases"))
 
 

@@ -69,6 +69,16 @@ log = logging.getLogger(__name__)
 
 Reply = tuple[list[str], End | None]
 SWITCH_CONFIDENCE = 0.8
+#: A problem that is no emergency goes to the next working day, unless the caller asks
+#: for this in so many words ("einen Termin, der Abfluss ist verstopft").
+_ASKED_FOR = ("book_appointment", "request_quote", "place_order", "faq")
+_REQUEST_WORDS = ("appointment", "quote", "order_words")
+
+
+def _follow_up(u: Utterance) -> bool:
+    """'und bar geht auch?': a question that leans on the one before."""
+    toks = u.norm.split()
+    return len(toks) >= 2 and toks[0] in ("und", "and", "aber", "but", "also", "auch")
 
 
 class DialogueEngine:
@@ -206,6 +216,8 @@ class DialogueEngine:
     def _emergency(self, u: Utterance) -> Detection | None:
         if not u.text:
             return None
+        if u.has("hypothetical") and is_question(u.standard, u.language):
+            return None  # "habt ihr einen Notdienst, falls mal ein Rohr bricht?"
         ctx = self.ctx
         return detect(ctx.profile, u.reading, u.norm, ctx.lexicon())
 
@@ -298,8 +310,10 @@ class DialogueEngine:
             if more is not None:
                 return more
         intent = self._intent(u)
-        if intent is None and found is not None:
+        if found is not None and not (intent in _ASKED_FOR and u.reading.any(_REQUEST_WORDS)):
             intent = "emergency"  # a dripping tap: taken for the next working day
+        if intent is None and state.mode == "anything_else" and _follow_up(u):
+            intent = "faq"  # "und bar geht auch?" after an answer
         if intent is not None:
             return await self._route(intent, u)
         if u.text and (is_greeting(u.norm, lang) or only_greeting(u.norm, lang)):

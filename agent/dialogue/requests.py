@@ -31,11 +31,15 @@ def privacy_kind(u: Utterance) -> PrivacyKind | None:
     return None
 
 
+_APPLYING = ("bewerb", "apply", "applying", "hiring", "einstellen", "stellen frei", "stelle frei",
+             "jobs frei", "job frei", "vacanc")  # fmt: skip
+
+
 def wants_job(u: Utterance) -> bool:
     """'Ich wollte mich als Anlagenmechaniker bewerben'; 'bilden Sie aus?' is a question."""
     if not u.has("job"):
         return False
-    return not is_question(u.standard, u.language) or "bewerb" in u.norm or "apply" in u.norm
+    return not is_question(u.standard, u.language) or any(w in u.norm for w in _APPLYING)
 
 
 def wants_callback(u: Utterance) -> bool:
@@ -92,6 +96,10 @@ def request_intent(u: Utterance, items: bool = False) -> str | None:
         if hinted is not None and not (question and hinted == "book_appointment"
                                        and intent == "faq"):  # fmt: skip
             return hinted
+    if question and u.has("price") and u.has("conditional") and intent != "place_order":
+        return "request_quote"  # "was würde ein neues Bad kosten?": a job to quote
+    if question and u.has("price") and not u.has("quote") and intent in (*_BOOKINGS, None):
+        return "faq"  # "was kostet bei Ihnen die Wartung?": a price, not a booking
     if intent is None and question:
         return "faq"
     if intent == "emergency" and u.confidence < 0.8:

@@ -172,6 +172,17 @@ def _capitalise(tokens: list[str], *, keep_small: bool = True) -> str:
     return " ".join(out)
 
 
+def clean_lead(tokens: list[str], language: Language) -> list[str]:
+    """Without leading fillers, yes/no, greetings and text intros."""
+    return _strip_lead(tokens, language, "yes", "no", "greeting", "text_intros")
+
+
+def only_greeting(text: str, language: Language) -> bool:
+    from .cues import only_greeting as _only
+
+    return _only(normalize(text), language)
+
+
 def digits(text: str, language: Language) -> str:
     """Number words as digits: 'hauptstraße fünf' -> 'hauptstraße 5'."""
     return normalize_numbers(text) if language == "de" else alpha2digit(text, "en")
@@ -202,79 +213,12 @@ def _content(u: Utterance, *keys: str, corrections: bool = True) -> list[str]:
 # -- names -----------------------------------------------------------------------------------
 
 _NOT_NAME = frozenset(
-    [
-        "ja",
-        "nein",
-        "nee",
-        "ok",
-        "okay",
-        "bitte",
-        "danke",
-        "nicht",
-        "kein",
-        "keine",
-        "termin",
-        "frage",
-        "ich",
-        "sie",
-        "wir",
-        "und",
-        "oder",
-        "der",
-        "die",
-        "das",
-        "ein",
-        "eine",
-        "einen",
-        "am",
-        "um",
-        "heute",
-        "morgen",
-        "yes",
-        "no",
-        "thanks",
-        "thank",
-        "please",
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "not",
-        "appointment",
-        "question",
-        "i",
-        "you",
-        "we",
-        "today",
-        "tomorrow",
-        "tschüss",
-        "tschüs",
-        "servus",
-        "wiederhören",
-        "wiedersehen",
-        "hallo",
-        "bye",
-        "goodbye",
-        "hello",
-        "hier",
-        "da",
-        "mal",
-        "was",
-        "wie",
-        "wo",
-        "wann",
-        "warum",
-        "gerne",
-        "gern",
-        "genau",
-        "richtig",
-        "stimmt",
-        "moment",
-        "weiß",
-        "keine",
-        "ahnung",
-    ]
+    "ja nein nee ok okay bitte danke nicht kein keine termin frage ich sie wir und oder der "
+    "die das ein eine einen am um heute morgen yes no thanks thank please the a an and or not "
+    "appointment question i you we today tomorrow tschüss tschüs servus wiederhören "
+    "wiedersehen hallo bye goodbye hello hier da mal was wie wo wann warum gerne gern genau "
+    "richtig stimmt moment ahnung nummer telefon handy adresse straße budget euro number "
+    "phone address street unter auf bei mit für von zu im in an".split()
 )
 _TITLES = frozenset({"herr", "herrn", "frau", "mr", "mrs", "ms", "miss"})
 _DOCTOR = frozenset({"dr", "dr.", "doktor", "doctor", "prof", "prof."})
@@ -284,6 +228,8 @@ _NAME_PARTICLES = frozenset({"von", "van", "de", "der", "zu", "da", "di", "la", 
 def person_name(u: Utterance) -> str | None:
     """The caller's name from an answer to "Wie ist Ihr Name?"."""
     if non_answer(u) or u.entity("phone_number") or u.entity("email"):
+        return None
+    if means_unknown(u.norm, u.language) or has_cue(u.norm, u.language, "closing"):
         return None
     text = _SPELLING.sub("", u.standard.strip(_EDGE))
     tokens = _content(u.restated(text), "name_intros")
@@ -299,7 +245,9 @@ def person_name(u: Utterance) -> str | None:
     if not 1 <= len(tokens) <= 4:
         return None
     low = _lower(tokens)
-    if any(t in _NOT_NAME for t in low) or not all(_NAME_WORD.fullmatch(t) for t in tokens):
+    if any(t in _NOT_NAME and not (n and t in _NAME_PARTICLES) for n, t in enumerate(low)):
+        return None
+    if not all(_NAME_WORD.fullmatch(t) for t in tokens):
         return None
     out = []
     for t, lt in zip(tokens, low, strict=True):
@@ -324,7 +272,7 @@ def place(u: Utterance) -> str | None:
         return None
     tokens = _content(u, "place_intros")
     tokens = _strip_lead(tokens, u.language, "place_intros")
-    if not tokens:
+    if not tokens or not _names_a_place(u, tokens):
         return None
     text = digits(" ".join(tokens), u.language)
     text = re.sub(r"(\d+)\s+([a-hA-H])\b", r"\1\2", text)  # "44 a" -> "44a"
@@ -358,6 +306,28 @@ def street_address(u: Utterance) -> str | None:
         found = " ".join(found.split()[:-1]).rstrip(" ,")
     sub = Utterance(found, normalize(found), None, 0.0, language=u.language, std=found)
     return place(sub)
+
+
+_PLACE_WORD = re.compile(
+    r"(straße|strasse|str|weg|gasse|platz|allee|ring|damm|ufer|hof|street|road|lane|avenue|"
+    r"dorf|hausen|ing|ingen|heim|berg|feld|bach|brück|bruck|kirchen|stadt|au|see)$"
+)
+
+
+def _names_a_place(u: Utterance, tokens: list[str]) -> bool:
+    """A place is named: a street or postcode, a place of the business's area, a word after
+    "in"/"nach", a capitalised word, or a short answer. "Sorry, one second, the kids are
+    yelling" names none."""
+    said = " ".join(tokens)
+    if re.search(r"\d", digits(said, u.language)):
+        return True
+    if len(tokens) <= 3:
+        return True
+    if any(_PLACE_WORD.search(normalize(t)) for t in tokens):
+        return True
+    if re.search(r"\b(?:in|im|nach|bei|at|in)\s+\S", u.standard, re.IGNORECASE):
+        return True
+    return any(t[:1].isupper() for t in tokens[1:])
 
 
 # -- amounts of money ------------------------------------------------------------------------
@@ -409,9 +379,7 @@ def amount(u: Utterance) -> str | None:
         before = norm[: x.start()]
         if any(before.endswith(f"{w} ") or f" {w} " in f" {before[-20:]}" for w in _AT_MOST):
             return f"bis {n} {currency}"
-        if any(f" {w} " in f" {before[-16:]}" for w in _ABOUT):
-            return f"ca. {n} {currency}"
-        return f"{n} {currency}"
+        return f"{n} {currency}"  # "so um die ...": an amount is approximate anyway
     if means_unknown(u.norm, u.language):
         return "offen"
     return None

@@ -44,9 +44,15 @@ def next_opening(profile: BusinessProfile, after: datetime) -> datetime | None:
     return None
 
 
+_OPEN_VERBS = ("haben", "habt", "hams", "habts", "ham", "sind", "seid", "seids", "ist", "is")
+
+
 def _asks_about_hours(u: Utterance) -> bool:
     if not (is_question(u.standard, u.language) or u.intent == "faq") or u.has("duration"):
         return False
+    toks = u.norm.split()
+    if toks and toks[-1] in ("auf", "zu", "offen") and any(t in _OPEN_VERBS for t in toks[:3]):
+        return True  # "haben Sie am Samstag auf?" ("auf Lager" is no opening hour)
     return u.has("hours") or any(has_word_phrase(u.norm, p) for p in (*_UNTIL, *_WHEN_AGAIN))
 
 
@@ -100,7 +106,9 @@ def _now(ctx: FlowContext) -> list[str]:
 def _today(ctx: FlowContext) -> list[str]:
     now = ctx.now()
     spans = spans_on(ctx.profile, now.date())
-    if not spans or spans[-1].end <= now.time():
+    if not spans:  # closed all day: a holiday or the weekend
+        return _on_day(ctx, now.date(), None)
+    if spans[-1].end <= now.time():
         return [ctx.say("hours_today_over"), _again(ctx, now)]
     said = [ctx.say("hours_today", until=say_time(spans[-1].end, ctx.language))]
     gaps = [(a.end, b.start) for a, b in itertools.pairwise(spans)]

@@ -34,9 +34,24 @@ _CUT = re.compile(
 )
 
 
+_QUOTE_PHRASE = re.compile(
+    r"(?:(?:ein(?:en)?|an?|the|eine)\s+)?(?:angebot|kostenvoranschlag|offerte|"
+    r"kostenschätzung|quote|quotation|estimate)(?:\s+(?:für|fuer|über|for|on|about|zu))?"
+    r"|(?:i|we)\W?(?:m|re|am|are)?\s+(?:calling|phoning|ringing)\s+(?:about|regarding)"
+    r"|(?:we|i)\W?(?:re|m| are| am)?\s+thinking\s+(?:about|of)"
+    r"|wir\s+überlegen|ich\s+überlege|wir\s+planen|ich\s+plane",
+    re.IGNORECASE,
+)
+
+
 def _need_from_opening(u: Utterance) -> str | None:
     """'Ich hätte gern ein Angebot für ein neues Bad in Freising' -> 'ein neues Bad'."""
-    words = u.standard.strip().rstrip(".!?").split()
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", u.standard.strip()) if s]
+    content = [s for s in sentences if not values.only_greeting(s, u.language)]
+    text = " ".join(content) if content else u.standard
+    text = _QUOTE_PHRASE.sub(" ", text)
+    text = " ".join(values.clean_lead(text.split(), u.language))
+    words = text.strip().rstrip(".!?").split()
     while words and all(p in _BOILERPLATE for p in normalize(words[0]).split()):
         words.pop(0)
     text = _CUT.split(" ".join(words), maxsplit=1)[0].strip(" ,.")
