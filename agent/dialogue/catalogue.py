@@ -13,7 +13,9 @@ back, never dropped silently.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
+from agent.language import pack
 from agent.profile import BusinessProfile, CatalogueItem, Language
 from agent.understanding.entities.numbers import number_value
 from agent.understanding.meaning import fold
@@ -28,8 +30,8 @@ _EN_NUMBERS = {
     "zwo": 2, "dutzend": 12,
 }  # fmt: skip
 _REMOVE_BEFORE = {"ohne", "kein", "keine", "keinen", "without", "no", "remove", "streichen"}
-_REMOVE_AFTER = ("doch nicht", "nicht mehr", "weg", "streichen", "raus", "nicht", "not",
-                 "anymore", "any more", "after all")  # fmt: skip
+_REMOVE_AFTER = ("doch nicht", "nicht mehr", "weg", "streichen", "raus", "bitte nicht",
+                 "lieber nicht", "anymore", "any more", "after all")  # fmt: skip
 #: Words that never name a product (the rest of an order sentence).
 _NOT_ITEMS = frozenset(
     fold(w)
@@ -323,16 +325,29 @@ def wanted_items(profile: BusinessProfile, norm: str) -> list[Wanted]:
         qty = next((q for t in reversed(before) if (q := number(t)) is not None), None)
         if qty is None:
             qty = next((q for t in after if (q := number(t)) is not None), None)
-        tail = " ".join(toks[m.end : nxt][:4])
-        remove = bool(_REMOVE_BEFORE & set(before[-2:])) or any(
-            f" {w} " in f" {tail} " for w in _REMOVE_AFTER
-        )
+        tail = toks[m.end : nxt][:4]
+        said_after = " ".join(tail[:3])
+        remove = (
+            bool(_REMOVE_BEFORE & set(before[-2:]))
+            or any(f" {said_after} ".startswith(f" {w} ") for w in _REMOVE_AFTER)
+            or (tail[:1] in (["nicht"], ["not"]) and (len(tail) == 1 or number(tail[1]) is None))
+        )  # "das Silikon nicht", but "vier Ventile, nicht drei" is a quantity
         out.append(Wanted(m.item, None if remove else qty, remove))
         prev_end = m.end
     return out
 
 
-def unknown_items(profile: BusinessProfile, norm: str) -> list[str]:
+@cache
+def ignorable(language: Language) -> frozenset[str]:
+    """Words of the language's cue lists (yes, no, thanks, greetings, ...): never items."""
+    keys = ("yes", "no", "thanks", "greeting", "greeting_or_goodbye", "goodbye", "fillers",
+            "closing", "negation")  # fmt: skip
+    return frozenset(fold(w) for k in keys for p in pack(language).cue(k) for w in p.split())
+
+
+def unknown_items(
+    profile: BusinessProfile, norm: str, ignore: frozenset[str] = frozenset()
+) -> list[str]:
     """Things asked for that are not in the catalogue ('einen Gartenschlauch')."""
     toks = norm.split()
     covered: set[int] = set()
@@ -344,7 +359,8 @@ def unknown_items(profile: BusinessProfile, norm: str) -> list[str]:
     start = 0
     for i, t in enumerate(toks + [""]):
         word = fold(t)
-        if not t or i in covered or word in _NOT_ITEMS or number(t) is not None or word in units:
+        skip = word in _NOT_ITEMS or word in ignore or word in units
+        if not t or i in covered or skip or number(t) is not None:
             if current:
                 groups.append((start, current))
                 current = []

@@ -261,11 +261,11 @@ class DialogueEngine:
         return await self._open(u, found)
 
     async def _in_flow(self, u: Utterance, flow: Flow, found: Detection | None) -> Reply:
+        target = self._switch_target(u, flow)
+        if target is not None and (changes_topic(u.text, u.language) or not flow.accepts(u)):
+            return await self._route(target, u)  # "ach übrigens, ich bräuchte noch einen Termin"
         if flow.accepts(u):
             return await self._after(await flow.handle(u), flow)
-        target = self._switch_target(u, flow)
-        if target is not None:
-            return await self._route(target, u)
         if u.text and is_question(u.standard, u.language):
             return self._side_question(u, flow)
         if found is not None and not isinstance(flow, EmergencyFlow):

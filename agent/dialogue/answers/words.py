@@ -142,6 +142,7 @@ _FRAME = frozenset(
         "question",
         "know",
         "tell",
+        *"lange lang dauert dauern dauer ungefähr etwa circa zirka take takes long roughly".split(),
     ]
 )
 

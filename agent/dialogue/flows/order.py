@@ -16,7 +16,7 @@ from agent.domain import Order, OrderLine, Save
 from agent.profile import CatalogueItem
 
 from .. import values
-from ..catalogue import examples, number, say_line, unknown_items, wanted_items
+from ..catalogue import examples, ignorable, number, say_line, unknown_items, wanted_items
 from ..context import FlowContext
 from ..cues import any_phrase, is_closing, is_question
 from ..say import say_list, say_money, say_phone
@@ -72,15 +72,20 @@ class OrderFlow(SlotFlow):
         if self.pending == "items":
             if self._is_question(u):
                 return False
+            other = u.reading.any(("appointment", "quote", "callback", "message_request"))
             return (
                 bool(wanted_items(self.ctx.profile, u.norm))
                 or u.yes is not None
                 or is_closing(u.norm, u.language)
                 or (self.sub in ("qty", "stock", "more") and _quantity(u) is not None)
                 or (self.sub == "stock" and any_phrase(u.norm, (*_ALL, *_ONLY)))
-                or bool(unknown_items(self.ctx.profile, u.norm))
+                or (self.sub == "more" and values.person_name(u) is not None)
+                or (not other and bool(self._unknown(u)))
             )
         return super().accepts(u)
+
+    def _unknown(self, u: Utterance) -> list[str]:
+        return unknown_items(self.ctx.profile, u.norm, ignore=ignorable(u.language))
 
     def _add(self, u: Utterance) -> tuple[list[str], bool]:
         """Apply the items in ``u``; (what to say, whether anything was found)."""
@@ -95,7 +100,7 @@ class OrderFlow(SlotFlow):
             else:
                 said += self._set(w.item, w.quantity)
             self.last = w.item if not w.remove else self.last
-        unknown = unknown_items(self.ctx.profile, u.norm)
+        unknown = self._unknown(u)
         if unknown:
             named = say_list([_cap(x) for x in unknown], self.ctx.language, "and")
             said.append(self.ctx.say("order_not_carried", items=named))
@@ -147,12 +152,11 @@ class OrderFlow(SlotFlow):
                 return None
             item, self.qty_for = self.qty_for, None
             return self._next(self._set(item, qty))
-        said, found = self._add(u)
-        if found:
-            return self._next(said)
         closing = is_closing(u.norm, u.language) or u.yes is False
-        if self.sub == "more" and closing and self.lines:
-            return Fill(self._lines())
+        if wanted_items(self.ctx.profile, u.norm):
+            return self._next(self._add(u)[0])
+        if closing and self.lines:
+            return Fill(self._lines())  # "nee danke, das reicht"
         if self.sub == "more" and u.yes is True and values.yes_only(u):
             self.sub = "what"
             return Fill(None, (self.ctx.say("order_ask_more"),), asks=True)
@@ -160,9 +164,13 @@ class OrderFlow(SlotFlow):
         if qty is not None and self.last is not None and self.last.sku in self.lines:
             if any_phrase(u.norm, _CHANGE) or self.sub == "more":  # "doch lieber vier"
                 return self._next(self._set(self.last, qty))
-        if closing and self.lines:
+        name = values.person_name(u) if self.sub == "more" else None
+        if name is not None and self.lines:  # the list is done, here is the name
+            self.values["name"] = name
+            self.ctx.known["name"] = name
             return Fill(self._lines())
-        return None
+        said, found = self._add(u)
+        return self._next(said) if found else None
 
     def _stock_answer(self, u: Utterance) -> Fill | None:
         assert self.short is not None

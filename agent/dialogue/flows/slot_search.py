@@ -50,12 +50,24 @@ _EN_HOURS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "se
              "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}  # fmt: skip
 
 
+#: Words before "nach"/"vor" that make it part of the time ("Viertel nach zehn").
+_MINUTES = frozenset("viertel fünf zehn zwanzig kurz halb five ten twenty quarter 5 10 20".split())
+
+
+def _said_with(text: str, words: tuple[str, ...]) -> bool:
+    toks = text.lower().split()
+    return any(
+        t in words and (n == 0 or toks[n - 1] not in _MINUTES) for n, t in enumerate(toks)
+    )
+
+
 def _qualifier(u: Utterance, text: str, start: int) -> str | None:
-    """'from' when "ab"/"nach"/"after" comes with the time, 'until' for "bis"/"vor"."""
+    """'from' when "ab"/"nach"/"after" comes with the time, 'until' for "bis"/"vor"
+    ("Viertel nach zehn" is a time, not "after ten")."""
     before = u.standard[:start].lower()
-    if _FROM.search(before) or re.search(r"\b(ab|nach|after|from)\b", text.lower()):
+    if _FROM.search(before) or _said_with(text, ("ab", "nach", "after", "from")):
         return "from"
-    if _UNTIL.search(before) or re.search(r"\b(bis|vor|before|until)\b", text.lower()):
+    if _UNTIL.search(before) or _said_with(text, ("bis", "vor", "before", "until")):
         return "until"
     return None
 
@@ -86,14 +98,17 @@ def wish_from(u: Utterance, anchor: date | None = None, keep: time | None = None
     times = u.times()
     loose = _loose_hour(u)
     if times:
-        value, grain, entity = times[-1]
-        named = [v.date() for v, _, e in times if names_a_day(e.text)]
-        if names_a_day(entity.text):
-            day: date | None = value.date()
-        elif named:
-            day = named[-1]
+        main = next((t for t in reversed(times) if names_a_day(t[2].text)), times[-1])
+        after = times[times.index(main) + 1 :]
+        if main[1] == "day" and after and after[0][1] == "time":  # "am 26., um 14 Uhr"
+            main = (datetime.combine(main[0].date(), after[0][0].time(), main[0].tzinfo),
+                    "time", after[0][2])  # fmt: skip
+            day: date | None = main[0].date()
+        elif names_a_day(main[2].text):
+            day = main[0].date()
         else:
             day = anchor
+        value, grain, entity = main
         if grain == "day" and loose is not None:  # "thursday after three"
             how, at = loose
             return Wish(day=day, from_time=at) if how == "from" else Wish(day=day, until_time=at)
@@ -293,6 +308,13 @@ def choose(u: Utterance, offers: list[Slot], tz_of: datetime) -> Slot | None:
     if idx is not None and -len(offers) <= idx < len(offers):
         return offers[idx]
     tz = tz_of.tzinfo
+    said = _clock_words(u)
+    if said is not None and not u.times():  # "the nine thirty", "three is good"
+        hour, minute = said
+        same = [s for s in offers if s.start.astimezone(tz).hour % 12 == hour % 12
+                and s.start.astimezone(tz).minute == minute]  # fmt: skip
+        if len(same) == 1:
+            return same[0]
     for value, grain, entity in u.times():
         local = [(s, s.start.astimezone(tz)) for s in offers]
         if grain == "time":
@@ -315,6 +337,20 @@ def choose(u: Utterance, offers: list[Slot], tz_of: datetime) -> Slot | None:
     if u.yes is True and len(offers) == 1:
         return offers[0]
     return None
+
+
+def _clock_words(u: Utterance) -> tuple[int, int] | None:
+    """An hour (and minutes) said without anything else: 'nine thirty', 'um drei'."""
+    from agent.understanding.entities.numbers import alpha2digit
+
+    said = alpha2digit(u.norm, u.language) if u.language == "en" else u.norm
+    m = re.search(r"\b(\d{1,2})(?:[ :.](\d{2}))?\b", said)
+    if m is None:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if not (0 < hour <= 24 and minute < 60):
+        return None
+    return hour, minute
 
 
 def later_wish(u: Utterance, offers: list[Slot]) -> Wish | None:
