@@ -330,8 +330,11 @@ def wanted_items(profile: BusinessProfile, norm: str) -> list[Wanted]:
         remove = (
             bool(_REMOVE_BEFORE & set(before[-2:]))
             or any(f" {said_after} ".startswith(f" {w} ") for w in _REMOVE_AFTER)
-            or (tail[:1] in (["nicht"], ["not"]) and (len(tail) == 1 or number(tail[1]) is None))
-        )  # "das Silikon nicht", but "vier Ventile, nicht drei" is a quantity
+            or any(
+                t in ("nicht", "not") and (i + 1 == len(tail) or number(tail[i + 1]) is None)
+                for i, t in enumerate(tail)
+            )
+        )  # "die Dichtungen brauch ich doch nicht", but "vier Ventile, nicht drei"
         out.append(Wanted(m.item, None if remove else qty, remove))
         prev_end = m.end
     return out
@@ -357,7 +360,7 @@ def unknown_items(
     groups: list[tuple[int, list[str]]] = []
     current: list[str] = []
     start = 0
-    for i, t in enumerate(toks + [""]):
+    for i, t in enumerate([*toks, ""]):
         word = fold(t)
         skip = word in _NOT_ITEMS or word in ignore or word in units
         if not t or i in covered or skip or number(t) is not None:

@@ -234,7 +234,7 @@ def is_question(text: str, language: Language) -> bool:
         and not word_tokens(language, "negation") & set(tokens[1:4])
     ):
         return True  # "haben Sie ...", "gibt es ...", "do you ..." (not "hab ich nicht")
-    return any_word_phrase(body, words(language, "question_phrases"))
+    return any_word_phrase(norm, words(language, "question_phrases"))
 
 
 def changes_topic(text: str, language: Language) -> bool:

@@ -262,6 +262,9 @@ class DialogueEngine:
 
     async def _in_flow(self, u: Utterance, flow: Flow, found: Detection | None) -> Reply:
         target = self._switch_target(u, flow)
+        urgent = target in ("emergency", "privacy_request")
+        if flow.sticky and not urgent and flow.accepts(u):  # a message: more words for it
+            return await self._after(await flow.handle(u), flow)
         if target is not None and (changes_topic(u.text, u.language) or not flow.accepts(u)):
             return await self._route(target, u)  # "ach übrigens, ich bräuchte noch einen Termin"
         if flow.accepts(u):

@@ -84,22 +84,22 @@ def request_intent(u: Utterance, items: bool = False) -> str | None:
     if wants_job(u):
         return "job_application"
     question = is_question(u.standard, u.language)
-    if u.has("message_request") and not u.has("callback"):
+    if u.has("message_request") and not u.has("callback") and not question:
         return "message_request"
     if u.has("complaint") and not question and u.main_intent not in _BOOKINGS:
         return "complaint"
     intent = u.main_intent
     if u.has("callback") and intent in (None, "human_handover", "faq"):
         return "callback_request"
+    if question and u.has("price") and u.has("conditional") and intent != "place_order":
+        return "request_quote"  # "was würde ein neues Bad kosten?": a job to quote
+    if question and u.has("price") and not u.has("quote") and intent in (*_BOOKINGS, None):
+        return "faq"  # "was kostet bei Ihnen die Wartung?": a price, not a booking
     if intent is None or u.confidence < SURE or (intent == "faq" and not question):
         hinted = hinted_intent(u, items) or ("place_order" if items and not question else None)
         if hinted is not None and not (question and hinted == "book_appointment"
                                        and intent == "faq"):  # fmt: skip
             return hinted
-    if question and u.has("price") and u.has("conditional") and intent != "place_order":
-        return "request_quote"  # "was würde ein neues Bad kosten?": a job to quote
-    if question and u.has("price") and not u.has("quote") and intent in (*_BOOKINGS, None):
-        return "faq"  # "was kostet bei Ihnen die Wartung?": a price, not a booking
     if intent is None and question:
         return "faq"
     if intent == "emergency" and u.confidence < 0.8:

@@ -73,7 +73,8 @@ _SPELLING = re.compile(
     r"\s+(?:mit|with|wie|like|geschrieben|spelled|spelt|buchstabiert)\s+(?:\w{1,3}\s*){1,4}$",
     re.IGNORECASE,
 )
-_NAME_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*\.?")
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?")
+_LETTERS = re.compile(r"(?:\s+[^\W\d_]){2,}\s*$")  # "emma walsh w a l s h": spelt out
 
 
 def _tokens(text: str) -> list[str]:
@@ -213,12 +214,98 @@ def _content(u: Utterance, *keys: str, corrections: bool = True) -> list[str]:
 # -- names -----------------------------------------------------------------------------------
 
 _NOT_NAME = frozenset(
-    "ja nein nee ok okay bitte danke nicht kein keine termin frage ich sie wir und oder der "
-    "die das ein eine einen am um heute morgen yes no thanks thank please the a an and or not "
-    "appointment question i you we today tomorrow tschüss tschüs servus wiederhören "
-    "wiedersehen hallo bye goodbye hello hier da mal was wie wo wann warum gerne gern genau "
-    "richtig stimmt moment ahnung nummer telefon handy adresse straße budget euro number "
-    "phone address street unter auf bei mit für von zu im in an".split()
+    [
+        "ja",
+        "nein",
+        "nee",
+        "ok",
+        "okay",
+        "bitte",
+        "danke",
+        "nicht",
+        "kein",
+        "keine",
+        "termin",
+        "frage",
+        "ich",
+        "sie",
+        "wir",
+        "und",
+        "oder",
+        "der",
+        "die",
+        "das",
+        "ein",
+        "eine",
+        "einen",
+        "am",
+        "um",
+        "heute",
+        "morgen",
+        "yes",
+        "no",
+        "thanks",
+        "thank",
+        "please",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "not",
+        "appointment",
+        "question",
+        "i",
+        "you",
+        "we",
+        "today",
+        "tomorrow",
+        "tschüss",
+        "tschüs",
+        "servus",
+        "wiederhören",
+        "wiedersehen",
+        "hallo",
+        "bye",
+        "goodbye",
+        "hello",
+        "hier",
+        "da",
+        "mal",
+        "was",
+        "wie",
+        "wo",
+        "wann",
+        "warum",
+        "gerne",
+        "gern",
+        "genau",
+        "richtig",
+        "stimmt",
+        "moment",
+        "ahnung",
+        "nummer",
+        "telefon",
+        "handy",
+        "adresse",
+        "straße",
+        "budget",
+        "euro",
+        "number",
+        "phone",
+        "address",
+        "street",
+        "unter",
+        "auf",
+        "bei",
+        "mit",
+        "für",
+        "von",
+        "zu",
+        "im",
+        "in",
+        "an",
+    ]
 )
 _TITLES = frozenset({"herr", "herrn", "frau", "mr", "mrs", "ms", "miss"})
 _DOCTOR = frozenset({"dr", "dr.", "doktor", "doctor", "prof", "prof."})
@@ -231,7 +318,7 @@ def person_name(u: Utterance) -> str | None:
         return None
     if means_unknown(u.norm, u.language) or has_cue(u.norm, u.language, "closing"):
         return None
-    text = _SPELLING.sub("", u.standard.strip(_EDGE))
+    text = _LETTERS.sub("", _SPELLING.sub("", u.standard.strip(_EDGE)))
     tokens = _content(u.restated(text), "name_intros")
     fillers = word_tokens(u.language, "fillers")
     inner = [i for i, t in enumerate(tokens) if normalize(t) in fillers]
@@ -353,7 +440,7 @@ def _value(number: str, scale: str | None) -> int:
     )
     if scale:
         n *= 1000
-    return int(round(n))
+    return round(n)
 
 
 def amount(u: Utterance) -> str | None:

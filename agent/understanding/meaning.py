@@ -263,9 +263,7 @@ class Lexicon:
                     break
         return tuple(out)
 
-    def _negated(
-        self, toks: list[str], hit: Hit, negators: list[int], starts: list[int]
-    ) -> bool:
+    def _negated(self, toks: list[str], hit: Hit, negators: list[int], starts: list[int]) -> bool:
         for n in negators:
             if hit.start - NEGATION_REACH - 1 <= n < hit.start and not any(
                 toks[j] in self.breaks for j in range(n + 1, hit.start)

@@ -10,6 +10,8 @@ call back and keep the question word for word). No answer is ever invented.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..context import FlowContext
 from ..utterance import Utterance
 from .about import about_assistant
@@ -34,9 +36,18 @@ _ANSWERERS = (
 )
 
 
-def answer(ctx: FlowContext, u: Utterance, *, appointment_type: str | None = None) -> Answer | None:
+def answer(
+    ctx: FlowContext,
+    u: Utterance,
+    *,
+    appointment_type: str | None = None,
+    asked: bool = False,
+) -> Answer | None:
     """The answer to the question in ``u``; ``appointment_type`` is the one being booked
-    ("wie lange dauert das?")."""
+    ("wie lange dauert das?"); ``asked``: ``u`` answers "Was möchten Sie wissen?", so it
+    is a question even without a question's form ("und bar geht auch")."""
+    if asked and u.intent != "faq":
+        u = replace(u, intent="faq")
     for answerer in _ANSWERERS:
         found = answerer(ctx, u, appointment_type)
         if found is not None:

@@ -8,10 +8,9 @@ import re
 from agent.understanding.meaning import fold, tokens
 
 from ..context import FlowContext
-from ..cues import is_question
 from ..utterance import Utterance
 from ..values import digits
-from .result import Answer
+from .result import Answer, asking
 
 _POSTCODE = re.compile(r"\b(\d{5})\b")
 _PLACE_AFTER = re.compile(
@@ -39,7 +38,7 @@ def _postcode(u: Utterance) -> str | None:
 
 
 def asks_about_area(ctx: FlowContext, u: Utterance) -> bool:
-    if not is_question(u.standard, u.language):
+    if not asking(u):
         return False
     return u.has("area") or (
         _place_in_area(ctx, u) is not None and not u.has("services") and not u.has("hours")

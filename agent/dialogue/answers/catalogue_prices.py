@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from ..catalogue import find_mentions
 from ..context import FlowContext
-from ..cues import is_question
 from ..say import say_money
 from ..utterance import Utterance
-from .result import Answer
+from .result import Answer, asking
 
 
 def about_item_price(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | None:
-    if not (u.has("price") and is_question(u.standard, u.language)):
+    if not (u.has("price") and asking(u)):
         return None
     found = find_mentions(ctx.profile, u.norm)
     priced = [m.item for m in found if m.item.price is not None]

@@ -8,14 +8,13 @@ from __future__ import annotations
 from agent.actions.slots import appointment_types
 
 from ..context import FlowContext
-from ..cues import is_question
 from ..utterance import Utterance
-from .result import Answer
+from .result import Answer, asking
 from .words import mentions, object_words
 
 
 def about_duration(ctx: FlowContext, u: Utterance, booking: str | None) -> Answer | None:
-    if not (u.has("duration") and is_question(u.standard, u.language)):
+    if not (u.has("duration") and asking(u)):
         return None
     kinds = appointment_types(ctx.profile)
     named = [t for t in kinds if mentions(u, [t.name, t.say(ctx.language)])]

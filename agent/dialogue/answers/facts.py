@@ -15,10 +15,9 @@ from __future__ import annotations
 from agent.profile import Fact, Language
 
 from ..context import FlowContext
-from ..cues import is_question
 from ..say import say_phone
 from ..utterance import Utterance
-from .result import Answer
+from .result import Answer, asking
 from .words import mentions
 
 #: Fact topics and the concept a question about them has (agent/language/*.yaml).
@@ -61,7 +60,7 @@ def _builtin(ctx: FlowContext, topic: str, language: Language) -> str | None:
 
 
 def about_facts(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | None:
-    if not (is_question(u.standard, u.language) or u.intent == "faq"):
+    if not asking(u):
         return None
     lang = ctx.language
     scored: list[tuple[int, int, str, str]] = []

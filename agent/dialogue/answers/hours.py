@@ -10,11 +10,11 @@ from datetime import date, datetime, time, timedelta
 from agent.profile import WEEKDAYS, BusinessProfile, TimeSpan
 
 from ..context import FlowContext
-from ..cues import has_word_phrase, is_question
+from ..cues import has_word_phrase
 from ..datetime_speech import say_due, say_on, say_opening_hours, say_time
 from ..say import say_list
 from ..utterance import Utterance
-from .result import Answer
+from .result import Answer, asking
 
 _WHEN_AGAIN = ("wieder", "wann machen", "wann macht", "wann öffnen", "wann sind sie",
                "wann seid ihr", "ab wann", "when do you open", "when are you", "again",
@@ -48,7 +48,9 @@ _OPEN_VERBS = ("haben", "habt", "hams", "habts", "ham", "sind", "seid", "seids",
 
 
 def _asks_about_hours(u: Utterance) -> bool:
-    if not (is_question(u.standard, u.language) or u.intent == "faq") or u.has("duration"):
+    if not asking(u):
+        return False
+    if u.has("duration") and not u.has("hours"):
         return False
     toks = u.norm.split()
     if toks and toks[-1] in ("auf", "zu", "offen") and any(t in _OPEN_VERBS for t in toks[:3]):

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..cues import is_question
+from ..utterance import Utterance
+
+
+def asking(u: Utterance) -> bool:
+    """``u`` is a question (by its form, or because it answers "Was möchten Sie wissen?")."""
+    return u.intent == "faq" or is_question(u.standard, u.language)
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from agent.profile import Service
 
 from ..context import FlowContext
-from ..cues import is_question, strip_words
+from ..cues import strip_words
 from ..utterance import Utterance
-from .result import Answer
+from .result import Answer, asking
 from .words import mentions, object_words
 
 
@@ -32,11 +32,7 @@ _OTHER_TOPICS = ("emergency_service", "price", "payment", "parking", "address", 
 
 
 def asks_about_services(u: Utterance) -> bool:
-    return (
-        is_question(u.standard, u.language)
-        and u.has("services")
-        and not u.reading.any(_OTHER_TOPICS)
-    )
+    return asking(u) and u.has("services") and not u.reading.any(_OTHER_TOPICS)
 
 
 def about_services(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | None:

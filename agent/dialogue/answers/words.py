@@ -142,7 +142,21 @@ _FRAME = frozenset(
         "question",
         "know",
         "tell",
-        *"lange lang dauert dauern dauer ungefähr etwa circa zirka take takes long roughly".split(),
+        *[
+            "lange",
+            "lang",
+            "dauert",
+            "dauern",
+            "dauer",
+            "ungefähr",
+            "etwa",
+            "circa",
+            "zirka",
+            "take",
+            "takes",
+            "long",
+            "roughly",
+        ],
     ]
 )
 

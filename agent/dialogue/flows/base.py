@@ -204,6 +204,9 @@ class SlotFlow(Flow):
         return Step(self.question(), understood=False)
 
     async def advance(self, say: list[str], asked: str | None = None) -> Step:
+        for slot in self.shared:  # told in another flow of this call meanwhile
+            if slot in self.slot_names and slot not in self.values and slot in self.ctx.known:
+                self.values[slot] = self.ctx.known[slot]
         while True:
             missing = next((s for s in self.slot_names if s not in self.values), None)
             if missing is None:

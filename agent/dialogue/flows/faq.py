@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import values
 from ..answers import answer
 from ..context import FlowContext
-from ..cues import is_question, strip_words, word_set
+from ..cues import is_closing, is_question, strip_words, word_set
 from ..utterance import Utterance
 from .base import Flow, Step
 from .message import MessageFlow
@@ -50,7 +50,8 @@ class FaqFlow(Flow):
         return self._answer(u)
 
     def _answer(self, u: Utterance) -> Step:
-        found = None if u.intent in ("order_status", "invoice_request") else answer(self.ctx, u)
+        unknowable = u.intent in ("order_status", "invoice_request")
+        found = None if unknowable else answer(self.ctx, u, asked=True)
         if found is not None and not found.unsure:
             return Step(list(found.says), done=True)
         self.state = "offer_callback"
@@ -69,15 +70,17 @@ class FaqFlow(Flow):
                 self.ctx, "callback", reason="faq_unanswered", topic=self.asked_about
             )
             return Step(done=True, then=flow)
-        if u.yes is False:
+        if u.yes is False or is_closing(u.norm, u.language):
             return Step([self.ctx.say("ok")], done=True)
         if is_question(u.text, u.language):
             return self._answer(u)
         more = values.free_text(u)
         if more and len(more.split()) >= 3:  # says more about it: that is a yes
             topic = f"{self.asked_about} {more}".strip()
-            return Step(done=True, then=MessageFlow(self.ctx, "callback",
-                                                    reason="faq_unanswered", topic=topic))
+            return Step(
+                done=True,
+                then=MessageFlow(self.ctx, "callback", reason="faq_unanswered", topic=topic),
+            )
         return Step(self.question(), understood=False)
 
     def summary(self) -> str:

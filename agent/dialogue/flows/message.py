@@ -75,6 +75,26 @@ class MessageFlow(SlotFlow):
         if topic:
             self.values["text"] = topic
 
+    def _addition(self, u: Utterance) -> str | None:
+        """More about the message while its name or number is asked ('es geht um das
+        Angebot, das er uns geschickt hat')."""
+        if self.pending not in ("name", "phone") or "text" not in self.values:
+            return None
+        if self.parse(self.pending, u) is not None:
+            return None
+        more = values.free_text(u, questions_ok=True)
+        return more if more and len(more.split()) >= 4 else None
+
+    def accepts(self, u: Utterance) -> bool:
+        return self._addition(u) is not None or super().accepts(u)
+
+    async def handle(self, u: Utterance) -> Step:
+        more = self._addition(u)
+        if more is not None:
+            self.values["text"] = f"{self.values['text']} / {more}"
+            return Step([self.ctx.say("noted"), *self.question()])
+        return await super().handle(u)
+
     def parse(self, slot: str, u: Utterance) -> object | None:
         if slot == "text":  # a message may well be a question ("ob die Lieferung da ist")
             return values.free_text(u, questions_ok=True)

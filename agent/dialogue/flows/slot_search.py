@@ -51,14 +51,28 @@ _EN_HOURS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "se
 
 
 #: Words before "nach"/"vor" that make it part of the time ("Viertel nach zehn").
-_MINUTES = frozenset("viertel fünf zehn zwanzig kurz halb five ten twenty quarter 5 10 20".split())
+_MINUTES = frozenset(
+    [
+        "viertel",
+        "fünf",
+        "zehn",
+        "zwanzig",
+        "kurz",
+        "halb",
+        "five",
+        "ten",
+        "twenty",
+        "quarter",
+        "5",
+        "10",
+        "20",
+    ]
+)
 
 
 def _said_with(text: str, words: tuple[str, ...]) -> bool:
     toks = text.lower().split()
-    return any(
-        t in words and (n == 0 or toks[n - 1] not in _MINUTES) for n, t in enumerate(toks)
-    )
+    return any(t in words and (n == 0 or toks[n - 1] not in _MINUTES) for n, t in enumerate(toks))
 
 
 def _qualifier(u: Utterance, text: str, start: int) -> str | None:
