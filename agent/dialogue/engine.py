@@ -240,9 +240,11 @@ class DialogueEngine:
         if not protected and u.text and is_goodbye(u.norm, lang, first_turn=first):
             return [ctx.say("goodbye")], "hangup"
         if not state.handed_over and not protected and u.text:
+            question = is_question(u.standard, lang)
             if is_upset(u.text, lang):
                 return await self._handover("upset", u)
-            if asks_for_person(u.norm, lang) or (
+            bot_question = u.has("bot") and question and not u.has("talk")
+            if (asks_for_person(u.norm, lang) and not bot_question) or (
                 u.intent == "human_handover"
                 and not wants_callback(u)
                 and not is_question(u.standard, lang)

@@ -84,8 +84,12 @@ def request_intent(u: Utterance, items: bool = False) -> str | None:
     if wants_job(u):
         return "job_application"
     question = is_question(u.standard, u.language)
-    if u.has("message_request") and not u.has("callback") and not question:
-        return "message_request"
+    if (
+        u.has("message_request")
+        and not u.has("callback")
+        and not ((question and u.has("hours")) or u.has("emergency_service") or u.has("services"))
+    ):
+        return "message_request"  # "können Sie dem Chef ausrichten, dass ..."
     if u.has("complaint") and not question and u.main_intent not in _BOOKINGS:
         return "complaint"
     intent = u.main_intent

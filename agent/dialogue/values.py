@@ -75,6 +75,12 @@ _SPELLING = re.compile(
 )
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?")
 _LETTERS = re.compile(r"(?:\s+[^\W\d_]){2,}\s*$")  # "emma walsh w a l s h": spelt out
+#: "Ritter mit zwei t", "Meier mit e i", "Schmid with d t": how it is written, anywhere.
+_SPELT = re.compile(
+    r"\s+(?:mit|with)\s+(?:zwei|doppel|doppelt|double|two|einem|einer|nur einem|ohne)?\s*"
+    r"[^\W\d_]{1,2}\b(?:\s+[^\W\d_]\b)*",
+    re.IGNORECASE,
+)
 
 
 def _tokens(text: str) -> list[str]:
@@ -318,7 +324,7 @@ def person_name(u: Utterance) -> str | None:
         return None
     if means_unknown(u.norm, u.language) or has_cue(u.norm, u.language, "closing"):
         return None
-    text = _LETTERS.sub("", _SPELLING.sub("", u.standard.strip(_EDGE)))
+    text = _LETTERS.sub("", _SPELT.sub("", _SPELLING.sub("", u.standard.strip(_EDGE))))
     tokens = _content(u.restated(text), "name_intros")
     fillers = word_tokens(u.language, "fillers")
     inner = [i for i, t in enumerate(tokens) if normalize(t) in fillers]

@@ -70,7 +70,9 @@ class FaqFlow(Flow):
                 self.ctx, "callback", reason="faq_unanswered", topic=self.asked_about
             )
             return Step(done=True, then=flow)
-        if u.yes is False or is_closing(u.norm, u.language):
+        if is_closing(u.norm, u.language):  # "nein danke, das war's": nothing else either
+            return Step([self.ctx.say("goodbye")], done=True, end="hangup")
+        if u.yes is False:
             return Step([self.ctx.say("ok")], done=True)
         if is_question(u.text, u.language):
             return self._answer(u)

@@ -8,7 +8,7 @@ from agent.domain import Message, Save
 
 from .. import values
 from ..context import FlowContext
-from ..cues import strip_words
+from ..cues import has_cue, strip_words
 from ..say import say_phone
 from ..utterance import Utterance
 from .base import Fill, SlotFlow, Step
@@ -80,8 +80,10 @@ class MessageFlow(SlotFlow):
         Angebot, das er uns geschickt hat')."""
         if self.pending not in ("name", "phone") or "text" not in self.values:
             return None
-        if self.parse(self.pending, u) is not None:
+        if self.parse(self.pending, u) is not None or u.entity("phone_number"):
             return None
+        if has_cue(u.norm, u.language, "name_said") or self._names_slot(u) is not None:
+            return None  # "mein Name ist ...", "nein, die Nummer ist ...": not the message
         more = values.free_text(u, questions_ok=True)
         return more if more and len(more.split()) >= 4 else None
 
