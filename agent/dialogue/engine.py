@@ -348,8 +348,8 @@ class DialogueEngine:
                 state.mode = "anything_else"
                 return [ctx.say("ok"), ctx.say("anything_else")], None
             return None
-        if u.yes is False or closing:
-            return [ctx.say("goodbye")], "hangup"
+        if (u.yes is False or closing) and not (values.beyond_yes(u) and self._intent(u)):
+            return [ctx.say("goodbye")], "hangup"  # but "nein, aber noch einen Termin" goes on
         if u.yes is True and values.yes_only(u):
             state.mode = "open"
             return [ctx.say("what_else")], None

@@ -184,12 +184,6 @@ def clean_lead(tokens: list[str], language: Language) -> list[str]:
     return _strip_lead(tokens, language, "yes", "no", "greeting", "text_intros")
 
 
-def only_greeting(text: str, language: Language) -> bool:
-    from .cues import only_greeting as _only
-
-    return _only(normalize(text), language)
-
-
 def digits(text: str, language: Language) -> str:
     """Number words as digits: 'hauptstraße fünf' -> 'hauptstraße 5'."""
     return normalize_numbers(text) if language == "de" else alpha2digit(text, "en")

@@ -11,14 +11,17 @@ import pytest
 
 import agent.dialogue.engine  # noqa: F401  (registers every flow's prompts)
 from agent.dialogue.cues import (
+    is_closing,
+    is_goodbye,
     is_question,
     is_upset,
     loose_phrase,
-    name_from_answer,
     normalize,
     ordinal_choice,
     yes_no,
 )
+from agent.dialogue.utterance import Utterance
+from agent.dialogue.values import person_name
 from agent.dialogue.datetime_speech import (
     say_datetime,
     say_due,
@@ -82,7 +85,37 @@ def test_next_working_day(profile: BusinessProfile) -> None:
     ],
 )  # fmt: skip
 def test_yes_no(text: str, expected: bool | None) -> None:
-    assert yes_no(normalize(text)) is expected
+    lang = "en" if text.startswith(("yes", "no ")) else "de"
+    assert yes_no(normalize(text), lang) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "closing"),
+    [
+        ("mehr brauch ich nicht", True), ("passt so", True), ("Nein, das war's.", True),
+        ("alles klar danke mehr wollte ich nicht", True), ("ja gerne", False),
+        ("zwei Ventile", False),
+    ],
+)  # fmt: skip
+def test_closings_are_neither_yes_nor_no(text: str, closing: bool) -> None:
+    assert is_closing(normalize(text), "de") is closing
+    if closing:
+        assert yes_no(normalize(text), "de") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "goodbye"),
+    [
+        ("Servus, ich bräucht an Termin", True, False), ("servus", True, False),
+        ("Grüß Gott", True, False), ("Moin", True, False),
+        ("passt scho danke servus", False, True), ("Tschüss!", False, True),
+        ("nein danke pfiat di", False, True), ("Ade", False, True), ("Baba", False, True),
+        ("ok dann ruf ich morgen an danke ciao", False, True),
+        ("ich möchte einen Termin", False, False),
+    ],
+)  # fmt: skip
+def test_no_greeting_ends_a_call(text: str, first: bool, goodbye: bool) -> None:
+    assert is_goodbye(normalize(text), "de", first_turn=first) is goodbye
 
 
 @pytest.mark.parametrize(
@@ -94,20 +127,26 @@ def test_yes_no(text: str, expected: bool | None) -> None:
     ],
 )  # fmt: skip
 def test_upset(text: str, upset: bool) -> None:
-    assert is_upset(text) is upset
+    assert is_upset(text, "en" if text.startswith("this") else "de") is upset
+
+
+def _u(text: str) -> Utterance:
+    return Utterance(text, normalize(text), None, 0.0, language="de", std=text)
 
 
 def test_questions_names_ordinals_phrases() -> None:
-    assert is_question("wie sind ihre öffnungszeiten")
-    assert is_question("Ich habe eine Frage")
-    assert not is_question("Anna Schmidt")
-    assert name_from_answer("ich heiße anna schmidt", ()) == "Anna Schmidt"
-    assert name_from_answer("Schmidt", ()) == "Schmidt"
-    assert name_from_answer("wie bitte", ()) is None
-    assert name_from_answer("das weiß ich nicht", ()) is None
-    assert ordinal_choice("den zweiten bitte") == 1
-    assert ordinal_choice("the last one") == -1
-    assert ordinal_choice("am ersten dezember") is None
+    assert is_question("wie sind ihre öffnungszeiten", "de")
+    assert is_question("Ich habe eine Frage", "de")
+    assert is_question("haben sie am samstag offen", "de")
+    assert not is_question("weiß ich noch nicht", "de")
+    assert not is_question("Anna Schmidt", "de")
+    assert person_name(_u("ich heiße anna schmidt")) == "Anna Schmidt"
+    assert person_name(_u("Schmidt")) == "Schmidt"
+    assert person_name(_u("wie bitte")) is None
+    assert person_name(_u("das weiß ich nicht")) is None
+    assert ordinal_choice("den zweiten bitte", "de") == 1
+    assert ordinal_choice("the last one", "en") == -1
+    assert ordinal_choice("am ersten dezember", "de") is None
     assert loose_phrase("es riecht hier nach gas", "riecht nach gas")
     assert not loose_phrase("gasrohr", "rohr")
 

@@ -11,7 +11,7 @@ from typing import ClassVar
 from agent.domain import Lead, Save
 
 from .. import values
-from ..cues import has_cue, means_asap, normalize
+from ..cues import has_cue, means_asap, normalize, only_greeting
 from ..say import say_phone
 from ..utterance import Utterance
 from .base import Fill, SlotFlow, Step
@@ -47,7 +47,7 @@ _QUOTE_PHRASE = re.compile(
 def _need_from_opening(u: Utterance) -> str | None:
     """'Ich hätte gern ein Angebot für ein neues Bad in Freising' -> 'ein neues Bad'."""
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", u.standard.strip()) if s]
-    content = [s for s in sentences if not values.only_greeting(s, u.language)]
+    content = [s for s in sentences if not only_greeting(normalize(s), u.language)]
     text = " ".join(content) if content else u.standard
     text = _QUOTE_PHRASE.sub(" ", text)
     text = " ".join(values.clean_lead(text.split(), u.language))

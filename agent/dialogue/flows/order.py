@@ -162,9 +162,10 @@ class OrderFlow(SlotFlow):
             return Fill(None, (self.ctx.say("order_ask_more"),), asks=True)
         qty = _quantity(u)
         unknown = self._unknown(u)
-        if qty is not None and self.last is not None and self.last.sku in self.lines:
-            if any_phrase(u.norm, _CHANGE) or (self.sub == "more" and not unknown):
-                return self._next(self._set(self.last, qty))  # "doch lieber vier"
+        known = self.last is not None and self.last.sku in self.lines
+        change = any_phrase(u.norm, _CHANGE) or (self.sub == "more" and not unknown)
+        if qty is not None and known and change and self.last is not None:
+            return self._next(self._set(self.last, qty))  # "doch lieber vier"
         name = values.person_name(u) if self.sub == "more" else None
         if name is not None and self.lines:  # the list is done, here is the name
             self.values["name"] = name

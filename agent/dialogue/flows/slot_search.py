@@ -127,10 +127,10 @@ def wish_from(u: Utterance, anchor: date | None = None, keep: time | None = None
             how, at = loose
             return Wish(day=day, from_time=at) if how == "from" else Wish(day=day, until_time=at)
         if grain == "time":
-            how = _qualifier(u, entity.text, entity.start)
-            if how == "from":
+            qualified = _qualifier(u, entity.text, entity.start)
+            if qualified == "from":
                 return Wish(day=day, from_time=value.time())
-            if how == "until":
+            if qualified == "until":
                 return Wish(day=day, until_time=value.time())
             return Wish(day=day or value.date(), at=value.time())
         if grain == "part_of_day":

@@ -113,7 +113,13 @@ def _read_run(toks: list[_Tok], i: int, language: str) -> tuple[str, int, int]:
             j += 1
             continue
         # groups dictated with pauses: "null eins sieben sechs, zwei drei vier, ..."
-        if out.strip("+") and word in (",", ";", ".") and _digits_of(nxt, language) is not None:
+        spoken_pause = j + 1 < len(toks) and toks[j].end < toks[j + 1].start  # ", " not "27.11."
+        if (
+            out.strip("+")
+            and word in (",", ";", ".")
+            and spoken_pause
+            and _digits_of(nxt, language) is not None
+        ):
             j += 1
             continue
         break
