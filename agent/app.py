@@ -24,6 +24,7 @@ from agent.actions.escalation.wiring import build_escalation_service
 from agent.actions.notify_mail import MailNotifier
 from agent.actions.notify_sms import SmsNotifier
 from agent.actions.services import ActionServices
+from agent.actions.warm_transfer import WarmTransfer
 from agent.config import Settings
 from agent.conversation_factory import build_conversation
 from agent.speech.tts import TextToSpeech
@@ -93,6 +94,7 @@ async def running_agent(
         conversation = await build_conversation(settings, tts, services, escalation)
 
     the_conversation = conversation
+    transfer = WarmTransfer(ari, connector, tts, services.records, settings.business)
     controller = CallController(
         ari,
         connector,
@@ -100,6 +102,7 @@ async def running_agent(
         lambda: the_conversation,
         settings,
         foreign_channels=escalation.active_channels if escalation is not None else None,
+        transfer=transfer,
     )
     controller.install()
     ari.on_reconnect(controller.resync)

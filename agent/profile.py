@@ -208,6 +208,11 @@ class Handover(Strict):
 
     office: str = Field(description="Dial string of the office / ring group, e.g. PJSIP/200")
     ring_timeout_s: int = Field(25, ge=5, le=120)
+    warm: bool = Field(
+        True,
+        description="the office hears who is calling and why, and presses 1 to take the call "
+        "(else a call back is arranged); false: put through without a word",
+    )
 
     @field_validator("office")
     @classmethod

@@ -12,12 +12,13 @@ back, never dropped silently.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import cache
 
 from agent.language import pack
 from agent.profile import BusinessProfile, CatalogueItem, Language
-from agent.understanding.entities.numbers import number_value
+from agent.understanding.entities.numbers import number_value, text2num
 from agent.understanding.meaning import fold
 
 from .cues import normalize
@@ -209,6 +210,37 @@ _NOT_ITEMS = frozenset(
         "ok",
         "okay",
         "just",
+        *[
+            "few",
+            "bits",
+            "bit",
+            "couple",
+            "things",
+            "thing",
+            "stuff",
+            "tubes",
+            "tube",
+            "packs",
+            "pack",
+            "boxes",
+            "box",
+            "rolls",
+            "roll",
+            "pieces",
+            "bags",
+            "bag",
+            "lot",
+            "lots",
+            "dinge",
+            "sachen",
+            "teile",
+            "kleinkram",
+            "zeug",
+            "packung",
+            "packungen",
+            "rolle",
+            "rollen",
+        ],
     ]
 )
 
@@ -309,6 +341,9 @@ def number(token: str) -> int | None:
     if token in _EN_NUMBERS:
         return _EN_NUMBERS[token]
     value = number_value(token)
+    if value is None and token.isalpha() and token.isascii():
+        with contextlib.suppress(ValueError):  # "fifteen", "twenty"
+            value = text2num(token, "en")
     return int(value) if value is not None and value == int(value) and value > 0 else None
 
 
@@ -373,8 +408,11 @@ def unknown_items(
         if len(word) >= 3:
             current.append(t)
     content = sum(len(g) for _, g in groups)
+    starts = {m.start for m in find_mentions(profile, norm)}
     out = []
     for first, group in groups:
+        if first + len(group) in starts:
+            continue  # "thermostatic radiator valves": a word describing a known item
         prev = fold(toks[first - 1]) if first > 0 else ""
         listed = prev in _LEADS or number(prev) is not None or prev in units
         if len(group) <= 3 and (listed or (first == 0 and content <= 3)):

@@ -17,7 +17,7 @@ from agent.understanding.meaning import Lexicon, lexicon_for
 from . import executor
 from .datetime_speech import say_due
 from .office import is_open, next_working_day
-from .prompts import say
+from .prompts import phrase, say
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,10 @@ class FlowContext:
 
     def say(self, key: str, **values: Any) -> str:
         return say(key, self.language, **values)
+
+    def phrase(self, key: str, **values: Any) -> str:
+        """A part of a sentence, not capitalised."""
+        return phrase(key, self.language, **values)
 
     def is_open(self) -> bool:
         return is_open(self.profile, self.now())

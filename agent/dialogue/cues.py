@@ -227,14 +227,56 @@ def is_question(text: str, language: Language) -> bool:
         f"{first} ".startswith(f"{q} ") for q in words(language, "question_words") if " " in q
     ):
         return True
-    if (
-        len(tokens) > 1
-        and tokens[0] in word_tokens(language, "question_verbs")
-        and tokens[1] in word_tokens(language, "subjects")
-        and not word_tokens(language, "negation") & set(tokens[1:4])
-    ):
-        return True  # "haben Sie ...", "gibt es ...", "do you ..." (not "hab ich nicht")
+    verbs, subjects = word_tokens(language, "question_verbs"), word_tokens(language, "subjects")
+    negation = word_tokens(language, "negation")
+    for i in range(min(len(tokens) - 1, 6)):  # "sorry, quick one: do you take card"
+        if i and tokens[i - 1] not in _QUESTION_LEADS:
+            break  # only after a preamble: "ich bin die Sandra" is no question
+        if (
+            tokens[i] in verbs
+            and tokens[i + 1] in subjects
+            and not negation & set(tokens[i + 1 : i + 4])
+        ):
+            return True  # "haben Sie ...", "gibt es ...", "do you ..." (not "hab ich nicht")
     return any_word_phrase(norm, words(language, "question_phrases"))
+
+
+#: A preamble a question may follow ("sorry, quick one: do you ...", "sag mal, habt ihr").
+_QUESTION_LEADS = frozenset(
+    [
+        "sorry",
+        "quick",
+        "one",
+        "question",
+        "frage",
+        "kurze",
+        "eine",
+        "noch",
+        "und",
+        "and",
+        "also",
+        "ok",
+        "okay",
+        "well",
+        "hm",
+        "äh",
+        "ähm",
+        "entschuldigung",
+        "mal",
+        "sagen",
+        "sie",
+        "sag",
+        "by",
+        "the",
+        "way",
+        "übrigens",
+        "moment",
+        "wait",
+        "oh",
+        "ah",
+        "ach",
+    ]
+)
 
 
 def changes_topic(text: str, language: Language) -> bool:
@@ -282,6 +324,11 @@ def ordinal_choice(norm: str, language: Language) -> int | None:
     if _MONTH_OR_DIGIT.search(norm):
         return None
     tokens = norm.split()
+    one = {"one", "den", "der", "dem", "the", "termin", "slot"} & set(tokens)
+    if one and {"later", "späteren", "spätere"} & set(tokens):
+        return -1  # "the later one", "den späteren"
+    if one and {"earlier", "früheren", "frühere"} & set(tokens):
+        return 0
     for token in tokens:
         for key, index in _ORDINAL_KEYS:
             if token in word_tokens(language, key) and not (

@@ -226,12 +226,14 @@ class DialogueEngine:
         lang = u.language
         found = self._emergency(u)
         handling = isinstance(flow, EmergencyFlow) and flow.real is not False
-        # heating out (still to be confirmed) does not cut a booking short; gas and water do
+        # heating out (still to be confirmed) does not cut a booking or a quote short
         busy = (
             found is not None
             and found.needs_confirming
-            and flow is not None
-            and (not isinstance(flow, EmergencyFlow) and flow.accepts(u))
+            and (
+                (flow is not None and not isinstance(flow, EmergencyFlow) and flow.accepts(u))
+                or (flow is None and u.reading.any(("quote", "appointment")))
+            )
         )
         if found is not None and found.real and not handling and not busy:
             return await self._start(EmergencyFlow(ctx, found), u)

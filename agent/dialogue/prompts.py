@@ -16,8 +16,11 @@ from agent.profile import Language
 
 def say(key: str, language: Language, **values: Any) -> str:
     """The prompt ``key`` in ``language``, formatted with ``values``."""
-    text = pack(language).prompt(key)
-    if not values:
-        return text
-    said = text.format(**values)
+    said = phrase(key, language, **values)
     return said[:1].upper() + said[1:]  # a sentence starting with a value ('am Dienstag ...')
+
+
+def phrase(key: str, language: Language, **values: Any) -> str:
+    """A part of a sentence (not capitalised): 'am Montag ab 7:30 Uhr'."""
+    text = pack(language).prompt(key)
+    return text.format(**values) if values else text

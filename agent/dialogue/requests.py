@@ -68,8 +68,9 @@ def hinted_intent(u: Utterance, items: bool = False) -> str | None:
         if intent == "book_appointment" and items:
             return "place_order"
         if u.has(concept):
+            booked = ("termin", "appointment", "booked", "gebucht", "ausgemacht", "vereinbart")
             if intent in ("cancel_appointment", "reschedule_appointment") and not (
-                u.has("appointment") or "termin" in u.norm or "appointment" in u.norm
+                u.has("appointment") or any(w in u.norm for w in booked)
             ):
                 continue
             return intent

@@ -347,6 +347,30 @@ def person_name(u: Utterance) -> str | None:
     return " ".join(out)
 
 
+def name_in_passing(u: Utterance) -> str | None:
+    """'Hi, this is Priya Raman, I'd like ...' -> 'Priya Raman': the words right after
+    "mein Name ist" / "this is", up to the next comma or a word that is no name."""
+    phrases = sorted(words(u.language, "name_said"), key=len, reverse=True)
+    low = normalize(u.standard)
+    for phrase in phrases:
+        i = f" {low} ".find(f" {phrase} ")
+        if i < 0:
+            continue
+        n_before = len(low[:i].split())
+        rest = u.standard.split()[n_before + len(phrase.split()) :]
+        taken: list[str] = []
+        for w in rest:
+            clean = w.strip(_EDGE)
+            if not clean or normalize(clean) in _NOT_NAME or not _NAME_WORD.fullmatch(clean):
+                break
+            taken.append(clean)
+            if w.endswith((",", ".", "!", "?", ";")) or len(taken) == 3:
+                break
+        if taken:
+            return person_name(u.restated(" ".join(taken)))
+    return None
+
+
 # -- places ----------------------------------------------------------------------------------
 
 _IN = re.compile(r"\s+(?:in|im|bei|near)\s+(?=[^\W\d_])", re.IGNORECASE)
@@ -420,12 +444,13 @@ def _names_a_place(u: Utterance, tokens: list[str]) -> bool:
 # -- amounts of money ------------------------------------------------------------------------
 
 _NUM = r"\d+(?:[.,]\d+)?"
+_SCALE = r"(k|tausend|thousand|grand|tsd)"
 _RANGE = re.compile(
-    rf"(?:zwischen|von|between|from)?\s*({_NUM})\s*(k|tausend|thousand)?\s*"
-    rf"(?:und|bis|-|–|to|and)\s*({_NUM})\s*(k|tausend|thousand)?",
+    rf"(?:zwischen|von|between|from)?\s*({_NUM})\s*{_SCALE}?\s*"
+    rf"(?:und|bis|-|–|to|and)\s*({_NUM})\s*{_SCALE}?",
     re.IGNORECASE,
 )
-_ONE = re.compile(rf"({_NUM})\s*(k|tausend|thousand)?", re.IGNORECASE)
+_ONE = re.compile(rf"({_NUM})\s*{_SCALE}?", re.IGNORECASE)
 _ABOUT = ("so um die", "um die", "circa", "ca", "zirka", "ungefähr", "etwa", "rund", "so",
           "about", "around", "roughly", "approximately", "some")  # fmt: skip
 _AT_MOST = ("höchstens", "maximal", "max", "bis zu", "nicht mehr als", "unter", "at most",
@@ -493,11 +518,16 @@ def free_text(u: Utterance, *, questions_ok: bool = False) -> str | None:
 
 
 def urgency(u: Utterance) -> str | None:
-    """How urgent: 'so bald wie möglich', 'im Frühjahr', 'hat keine Eile'."""
-    text = free_text(u)
-    if text is None:
+    """How urgent: 'so bald wie möglich', 'im Frühjahr', 'hat keine Eile', 'no rush'
+    (a "no" here is part of the answer)."""
+    if not u.norm or non_answer(u) or is_pause(u.norm, u.language):
         return None
-    return digits(text, u.language)
+    tokens = _strip_lead(_tokens(u.standard), u.language, "yes", "greeting", "text_intros")
+    rest = " ".join(_dedupe(_strip_tail(tokens, u.language))).strip(_EDGE)
+    if not normalize(rest):
+        return None
+    text = digits(rest, u.language)
+    return text[:1].upper() + text[1:]
 
 
 def yes_only(u: Utterance) -> bool:

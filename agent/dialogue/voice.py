@@ -29,7 +29,7 @@ from agent.actions.escalation.finish import EscalationEnd
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.speaker import Speaker
 from agent.dialogue.turn import Turn
-from agent.domain import Command
+from agent.domain import Command, Handover
 from agent.speech.echo import EchoGate
 from agent.speech.settings import SttSettings
 from agent.speech.stt import SpeechRecognizer
@@ -151,8 +151,23 @@ class _VoiceCall:
                 await asyncio.wait(self.background)
         end = self.end
         if end.end == "handover":
-            return ConversationResult(CallOutcome.HANDOVER, summary=end.handover_summary)
+            return self.handover(end)
         return ConversationResult(CallOutcome.COMPLETED)
+
+    def handover(self, end: Turn) -> ConversationResult:
+        """Put through, with what a person needs to know (for the warm transfer)."""
+        engine = self.engine
+        reason = next((a.reason for a in end.actions if isinstance(a, Handover)), None)
+        said = tuple(f"{'Anrufer' if who == 'caller' else 'Assistent'}: {text}"
+                     for who, text in engine.state.history)  # fmt: skip
+        return ConversationResult(
+            CallOutcome.HANDOVER,
+            summary=end.handover_summary,
+            warm=True,
+            reason=reason,
+            caller_name=engine.ctx.known.get("name"),
+            transcript=said,
+        )
 
     # -- what comes in ------------------------------------------------------------------
 

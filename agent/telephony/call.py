@@ -16,7 +16,8 @@ class CallOutcome(StrEnum):
     """How a call ended, as stored in ``calls.outcome``."""
 
     COMPLETED = "completed"  # the assistant finished and hung up
-    HANDOVER = "handover"  # passed to a person (the dialplan's fallback destination)
+    HANDOVER = "handover"  # passed to a person (warm transfer, or the dialplan's fallback)
+    CALLBACK = "callback"  # to be put through, but nobody took it: a call back is arranged
     CALLER_HANGUP = "caller_hangup"  # the caller hung up first
     FALLBACK = "fallback"  # the assistant failed; the dialplan's fallback took the call
     FAILED = "failed"  # could not even hand the call on (the channel was gone)
@@ -48,8 +49,14 @@ class EventLogger(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ConversationResult:
-    outcome: CallOutcome  # COMPLETED (hang up) or HANDOVER (continue in the dialplan)
+    outcome: CallOutcome  # COMPLETED (hang up) or HANDOVER (to a person)
     summary: str | None = None  # for the person the call is handed to
+    #: True: the dialogue decided to put the caller through, and knows why: the office
+    #: hears the summary first (warm transfer). False: straight to the dialplan.
+    warm: bool = False
+    reason: str | None = None  # asked, upset, no_match, emergency, ...
+    caller_name: str | None = None
+    transcript: tuple[str, ...] = ()
 
 
 class Conversation(Protocol):

@@ -2,8 +2,10 @@
 
 For each caller that enters the app: answer, connect the media (externalMedia +
 a mixing bridge), hand the call to the conversation, and afterwards either hang
-up or continue the caller in the dialplan (to a person). Whatever happens, the
-media channel and the bridge are removed and the call's record is completed.
+up, put the caller through to the office with the context (a warm transfer: the
+office joins the caller's bridge), or continue the caller in the dialplan (to a
+person). Whatever happens, the media channel and the bridge are removed and the
+call's record is completed.
 
 No caller is lost: if anything fails, the caller is continued in the dialplan
 with ``RUFBEREIT_RESULT=fallback`` and the dialplan rings people instead
@@ -20,7 +22,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from agent.config import Settings
 from agent.storage import CallLog, CallStarted
@@ -37,7 +39,9 @@ from agent.telephony.call import (
     CallInfo,
     CallOutcome,
     Conversation,
+    ConversationResult,
 )
+from agent.telephony.media import MediaSession
 from agent.telephony.media_connector import (
     MEDIA_CHANNEL_PREFIX,
     MediaConnector,
@@ -47,9 +51,37 @@ from agent.telephony.media_connector import (
 
 log = logging.getLogger(__name__)
 
+
+class Transfer(Protocol):
+    """Puts a caller through to the office with the context (agent.actions.warm_transfer)."""
+
+    @property
+    def active_channels(self) -> frozenset[str]: ...
+
+    def release(self, channel_id: str) -> None: ...
+
+    async def put_through(
+        self,
+        info: CallInfo,
+        media: MediaSession,
+        bridge_id: str,
+        media_channel: str,
+        result: ConversationResult,
+    ) -> Transferred | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Transferred:
+    """``partner``: the office channel now bridged with the caller; None: nobody took
+    the call (the caller was told and a call back arranged)."""
+
+    partner: str | None
+
+
 RESULT_VAR = "RUFBEREIT_RESULT"
-# Channels of this app that other services create (escalation calls to technicians).
-FOREIGN_PREFIXES = ("rufbereit-oncall-",)
+# Channels of this app that other services create (escalation calls to technicians, the
+# office rung for a warm transfer).
+FOREIGN_PREFIXES = ("rufbereit-oncall-", "rufbereit-handover-")
 BRIDGE_PREFIX = "rufbereit-"
 #: At shutdown, how long a call we were already ending may take to clean up.
 STOP_CLEANUP_S = 5.0
@@ -64,6 +96,9 @@ class ActiveCall:
     cause: str | None = None
     leg: MediaLeg | None = None
     bridge_id: str | None = None
+    transferring: bool = False  # ringing the office for a warm transfer
+    #: The office channel bridged with the caller after a warm transfer.
+    partner: str | None = None
     ended: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -78,6 +113,7 @@ class CallController:
         settings: Settings,
         *,
         foreign_channels: Callable[[], frozenset[str]] | None = None,
+        transfer: Transfer | None = None,
     ) -> None:
         """``foreign_channels``: channels of this app that others own (the escalation's
         calls to technicians); the resync leaves them alone."""
@@ -87,7 +123,9 @@ class CallController:
         self._new_conversation = conversation
         self._settings = settings
         self._calls: dict[str, ActiveCall] = {}
+        self._partners: dict[str, ActiveCall] = {}  # office channel -> the caller's call
         self._foreign = foreign_channels or frozenset
+        self._transfer = transfer
 
     def install(self) -> None:
         self._ari.on(StasisStart, self._on_stasis_start)
@@ -131,16 +169,27 @@ class CallController:
         call = self._calls.get(event.channel.id)
         if call is not None:
             await self._caller_left(call)
+        await self._partner_left(event.channel.id)
 
     async def _on_destroyed(self, event: ChannelDestroyed) -> None:
         call = self._calls.get(event.channel.id)
         if call is not None:
             call.cause = f"{event.cause} {event.cause_txt}".strip()
             await self._caller_left(call)
+        await self._partner_left(event.channel.id)
+
+    async def _partner_left(self, channel_id: str) -> None:
+        """The office hung up after a warm transfer: the caller's call is over too."""
+        call = self._partners.pop(channel_id, None)
+        if call is not None and not call.ended:
+            call.partner = None
+            await self._quietly(self._ari.hangup(call.info.channel_id))
 
     async def _caller_left(self, call: ActiveCall) -> None:
         if call.task is not None and not call.task.done():
-            if call.outcome is None:
+            if call.transferring:  # stop ringing the office (the request is kept)
+                call.task.cancel()
+            elif call.outcome is None:
                 # The caller hung up while the conversation ran: stop it.
                 call.outcome = CallOutcome.CALLER_HANGUP
                 call.task.cancel()
@@ -179,7 +228,8 @@ class CallController:
             result = await self._new_conversation().run(context)
             call.outcome = result.outcome
             if result.outcome is CallOutcome.HANDOVER:
-                await self._continue(call, "handover", result.summary)
+                if not await self._put_through(call, context, result):
+                    await self._continue(call, "handover", result.summary)
             else:
                 await self._quietly(self._ari.hangup(info.channel_id))  # may be gone already
         except asyncio.CancelledError:
@@ -196,7 +246,36 @@ class CallController:
             if not await self._continue(call, "fallback", None):
                 call.outcome = CallOutcome.FAILED
         finally:
-            await self._release_media(call)
+            await self._release_media(call, keep_bridge=call.partner is not None)
+
+    async def _put_through(
+        self, call: ActiveCall, context: CallContext, result: ConversationResult
+    ) -> bool:
+        """A warm transfer; False when there is none to make (the dialplan puts the
+        caller through instead)."""
+        handover = self._settings.business.handover
+        if self._transfer is None or not handover.warm or not result.warm or call.leg is None:
+            return False
+        assert call.bridge_id is not None
+        await self._event(call, "transfer_started", {"reason": result.reason})
+        call.transferring = True
+        try:
+            done = await self._transfer.put_through(
+                call.info, context.media, call.bridge_id, call.leg.channel_id, result
+            )
+        finally:
+            call.transferring = False
+        if done is None:
+            return False
+        if done.partner is not None:
+            call.partner = done.partner
+            self._partners[done.partner] = call
+            await self._event(call, "transfer_taken", {"summary": result.summary})
+            return True
+        call.outcome = CallOutcome.CALLBACK
+        await self._event(call, "transfer_not_taken", {"summary": result.summary})
+        await self._quietly(self._ari.hangup(call.info.channel_id))
+        return True
 
     async def _connect(self, call: ActiveCall) -> None:
         info = call.info
@@ -243,16 +322,19 @@ class CallController:
         await self._event(call, result, {"summary": summary} if summary else None)
         return True
 
-    async def _release_media(self, call: ActiveCall) -> None:
-        """Close our media and remove the externalMedia channel and the bridge."""
+    async def _release_media(self, call: ActiveCall, *, keep_bridge: bool = False) -> None:
+        """Close our media and remove the externalMedia channel and the bridge (unless
+        it now joins the caller and the office: it goes when the call ends)."""
         leg, bridge_id = call.leg, call.bridge_id
-        call.leg = call.bridge_id = None
+        call.leg = None
+        if not keep_bridge:
+            call.bridge_id = None
         if leg is not None:
             with contextlib.suppress(Exception):
                 await leg.session.close()
         if bridge_id is not None:  # media was requested (the leg may be half-made)
             await self._quietly(self._ari.hangup(media_channel_id(call.info.call_id)))
-        if bridge_id is not None:
+        if bridge_id is not None and not keep_bridge:
             await self._quietly(self._ari.destroy_bridge(bridge_id))
 
     async def _finish(self, call: ActiveCall) -> None:
@@ -260,6 +342,12 @@ class CallController:
             return
         call.ended = True
         self._calls.pop(call.info.channel_id, None)
+        partner, call.partner = call.partner, None
+        if partner is not None:  # the caller left a warm-transferred call: end it
+            self._partners.pop(partner, None)
+            await self._quietly(self._ari.hangup(partner))
+            if self._transfer is not None:
+                self._transfer.release(partner)
         await self._release_media(call)
         outcome = call.outcome or CallOutcome.CALLER_HANGUP
         await self._call_log.ended(call.info.call_id, datetime.now(UTC), outcome.value, call.cause)
@@ -280,7 +368,9 @@ class CallController:
             if call.info.channel_id not in present:
                 await self._caller_left(call)
         ours = {c.leg.channel_id for c in self._calls.values() if c.leg} | set(self._calls)
-        ours |= self._foreign()
+        ours |= self._foreign() | set(self._partners)
+        if self._transfer is not None:
+            ours |= self._transfer.active_channels
         for channel in channels:
             if channel.id in ours or channel.id.startswith(FOREIGN_PREFIXES):
                 continue

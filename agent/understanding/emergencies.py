@@ -61,8 +61,12 @@ def said_any(entries: list[str], reading: Reading, norm: str, lexicon: Lexicon) 
     return False
 
 
+#: The concepts of one signal must stand this close together (in words).
+SIGNAL_SPAN = 12
+
+
 def matches(kind: EmergencyKind, reading: Reading, norm: str, lexicon: Lexicon) -> bool:
-    if any(signal and reading.all(signal) for signal in kind.signals):
+    if any(signal and reading.all(signal, within=SIGNAL_SPAN) for signal in kind.signals):
         return True
     return any(_keyword_said(norm, kw, lexicon.negations) for kw in kind.keywords)
 

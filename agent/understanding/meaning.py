@@ -174,10 +174,19 @@ class Reading:
         negated, None either)."""
         return any(negated is None or h.negated == negated for h in self.hits.get(concept, ()))
 
-    def all(self, concepts: Iterable[str]) -> bool:
+    def all(self, concepts: Iterable[str], within: int | None = None) -> bool:
         """Every concept is there, affirmed; ``not:x`` means x is there negated ("kein
-        warmes Wasser"), ``any:x`` either way."""
-        return all(self.has(name, negated=neg) for name, neg in map(_signed, concepts))
+        warmes Wasser"), ``any:x`` either way. ``within``: all in a stretch of that many
+        words (in a long sentence, "rent out" far from "the gas boiler" is no failure)."""
+        wanted = [_signed(c) for c in concepts]
+        if not all(self.has(name, negated=neg) for name, neg in wanted):
+            return False
+        if within is None or len(wanted) < 2:
+            return True
+        options = [
+            [h for h in self.hits[name] if neg is None or h.negated == neg] for name, neg in wanted
+        ]
+        return _closest(options) <= within
 
     def any(self, concepts: Iterable[str]) -> bool:
         return any(self.has(c) for c in concepts)
@@ -277,6 +286,18 @@ class Lexicon:
             ):
                 return True
         return False
+
+
+def _closest(options: list[list[Hit]]) -> int:
+    """The shortest stretch of words holding one hit of each list."""
+    best = 10**6
+    for first in options[0]:
+        lo, hi = first.start, first.end
+        for hits in options[1:]:
+            nearest = min(hits, key=lambda h: abs(h.start - first.start))
+            lo, hi = min(lo, nearest.start), max(hi, nearest.end)
+        best = min(best, hi - lo)
+    return best
 
 
 def concept_name(entry: str) -> str:

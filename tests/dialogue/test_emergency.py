@@ -28,8 +28,8 @@ async def test_gas_after_hours_advice_then_escalation(profile: BusinessProfile) 
         "Können wir Sie unter der Nummer 0 1 7 1, 9 8 7, 6 5 4 3 erreichen, von der Sie anrufen?"
     ]
     t = await c.say("ja")
-    assert t.replies == [
-        "Adresse Hauptstraße 5 in München, Rückruf unter 0 1 7 1, 9 8 7, 6 5 4 3. Stimmt das?"
+    assert t.replies == [  # the address as stored: cleaned ("in" is no part of it)
+        "Adresse Hauptstraße 5, München, Rückruf unter 0 1 7 1, 9 8 7, 6 5 4 3. Stimmt das?"
     ]
     t = await c.say("ja")
     assert t.end is None and t.hold_for_technician  # the caller waits for the technician
@@ -43,11 +43,11 @@ async def test_gas_after_hours_advice_then_escalation(profile: BusinessProfile) 
     assert (esc.kind, esc.caller_number, esc.address) == (
         "gasgeruch",
         "+49 171 9876543",
-        "Hauptstraße 5 in München",
+        "Hauptstraße 5, München",
     )
     assert esc.created_at == MONDAY_22 and "riecht es nach Gas" in esc.description
     [record] = await c.records.escalations()
-    assert record.kind == "gasgeruch" and record.address == "Hauptstraße 5 in München"
+    assert record.kind == "gasgeruch" and record.address == "Hauptstraße 5, München"
 
 
 async def test_burst_pipe_interrupts_a_booking_and_corrects_the_number(
@@ -69,15 +69,20 @@ async def test_burst_pipe_interrupts_a_booking_and_corrects_the_number(
 
 
 async def test_real_emergency_in_office_hours_goes_to_the_office(profile: BusinessProfile) -> None:
+    """During opening hours people take it at once: advice, then the office; no address
+    asked, nothing escalated to the on-call technician."""
     c = await call(profile, MONDAY_9)
-    await c.script("Es riecht stark nach Gas", "Lindwurmstraße 10", "0171 2345678")
-    t = await c.say("ja")
+    t = await c.say("Es riecht stark nach Gas")
     assert t.end == "handover"
-    assert t.replies == ["Ich verbinde Sie sofort mit unserem Büro."]
+    assert t.replies[0].startswith(GAS_ADVICE)
+    assert t.replies[-1] == "Ich verbinde Sie sofort mit unserem Büro."
+    assert not any("Adresse" in r for r in t.replies)
     [handover] = t.actions
     assert isinstance(handover, Handover) and handover.target == "PJSIP/office"
+    assert handover.reason == "emergency"
     assert t.handover_summary is not None and "Gasgeruch" in t.handover_summary
-    assert "Lindwurmstraße 10" in t.handover_summary
+    assert "riecht stark nach Gas" in t.handover_summary
+    assert c.emergencies() == [] and await c.records.escalations() == []
 
 
 async def test_heating_out_in_frost_is_real(profile: BusinessProfile) -> None:

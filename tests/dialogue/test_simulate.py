@@ -49,14 +49,17 @@ def check_lead(r: dict[str, Any]) -> None:
 
 def check_faq_de(r: dict[str, Any]) -> None:
     assert "Montag bis Donnerstag" in _said(r) or "halb acht" in _said(r)
-    assert "Das kann ich Ihnen leider nicht sicher beantworten." in _said(r)
+    assert "Das gehört nicht zu den Leistungen, die ich hier habe." in _said(r)
+    assert "Soll ein Mitarbeiter Sie dazu zurückrufen?" in _said(r)
     [msg] = r["records"]["messages"]
-    assert msg["kind"] == "callback" and "Gartenmöbel" in msg["text"]
+    assert msg["kind"] == "callback" and msg["reason"] == "faq_unanswered"
+    assert "Gartenmöbel" in msg["text"] and r["end"] == "hangup"
 
 
 def check_faq_en(r: dict[str, Any]) -> None:
     assert "We are open Monday to Thursday" in _said(r)
-    assert "I'm afraid I can't answer that reliably." in _said(r)
+    assert "That is not among the services I have here." in _said(r)
+    assert "Shall someone from our team call you back about it?" in _said(r)
     assert r["actions"] == [] and r["end"] == "hangup"
 
 
@@ -64,13 +67,13 @@ def check_order(r: dict[str, Any]) -> None:
     [order] = r["records"]["orders"]
     lines = [(x["sku"], x["quantity"]) for x in order["lines"]]
     assert lines == [("HKV-12", 4), ("SIL-310", 3), ("DS-01", 1)]
-    assert "Das führen wir leider nicht in unserem Katalog." in _said(r)
+    assert "Gartenschlauch führen wir leider nicht." in _said(r)
 
 
 def check_gas(r: dict[str, Any]) -> None:
     assert _said(r).count("Bitte verlassen Sie sofort das Gebäude") == 1
     [esc] = r["records"]["escalations"]
-    assert esc["kind"] == "gasgeruch" and esc["address"] == "Hauptstraße 5 in München"
+    assert esc["kind"] == "gasgeruch" and esc["address"] == "Hauptstraße 5, München"
     assert esc["caller_number"] == "+49 171 9876543"
     assert _types(r) == ["StartEscalation"] and r["held_for_technician"]
     assert "Bitte bleiben Sie dran." in _said(r)
@@ -109,8 +112,13 @@ def check_no_match(r: dict[str, Any]) -> None:
 
 
 def check_topic_change(r: dict[str, Any]) -> None:
-    assert "Wollen wir mit dem Termin weitermachen?" in _said(r)
-    assert len(r["records"]["appointments"]) == 1
+    """A question during a booking: answered, the time asked again, the booking goes on."""
+    said = [t["text"] for t in r["transcript"]]
+    after = said[said.index("Moment, vorher noch eine Frage: wie sind Ihre Öffnungszeiten?") :]
+    assert after[after.index("Dienstag um 9") - 1] == "Wann hätten Sie Zeit?"
+    assert "weitermachen" not in _said(r) and "nicht verstanden" not in _said(r)
+    [appt] = r["records"]["appointments"]
+    assert appt["start"] == "2026-11-24T09:00:00+01:00" and appt["name"] == "Anna Schmidt"
     assert r["transcript"][-2] == {"who": "caller", "text": "<silence>"}
     assert r["end"] == "hangup"
 

@@ -20,17 +20,17 @@ from agent.dialogue.cues import (
     ordinal_choice,
     yes_no,
 )
-from agent.dialogue.utterance import Utterance
-from agent.dialogue.values import person_name
 from agent.dialogue.datetime_speech import (
     say_datetime,
     say_due,
     say_opening_hours,
     say_time,
 )
-from agent.language import pack
 from agent.dialogue.office import next_working_day
 from agent.dialogue.say import say_list, say_money, say_phone
+from agent.dialogue.utterance import Utterance
+from agent.dialogue.values import person_name
+from agent.language import pack
 from agent.profile import BusinessProfile
 
 from .conftest import BERLIN, MONDAY_9, MONDAY_22

@@ -17,6 +17,8 @@ def asks_if_recorded(u: Utterance) -> bool:
 
 
 def about_assistant(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | None:
+    if u.reading.any(("privacy_access", "privacy_erasure", "privacy_correction")):
+        return None  # "welche Daten haben Sie über mich gespeichert?" is a request
     texts = ctx.profile.texts
     if asks_if_recorded(u):
         said = texts.recording_answer.get(ctx.language) if texts.recording_answer else None

@@ -18,7 +18,6 @@ from ..context import FlowContext
 from ..say import say_phone
 from ..utterance import Utterance
 from .result import Answer, asking
-from .words import mentions
 
 #: Fact topics and the concept a question about them has (agent/language/*.yaml).
 TOPIC_CONCEPTS = {
@@ -40,8 +39,10 @@ def _score(u: Utterance, fact: Fact) -> int:
     concept = TOPIC_CONCEPTS.get(fact.topic)
     if concept and u.has(concept):
         score += 4
-    long_words = [k for k in fact.keywords if len(k) >= 4]
-    score += mentions(u, long_words) and 2
+    long_words = [k.lower() for k in fact.keywords if len(k) >= 4]
+    said = u.norm.split()
+    if any(t == k or t.startswith(k) for k in long_words for t in said):
+        score += 2  # "Parkplatz", "Kosten" (not the "kosten" in "Nebenkosten")
     short = [k for k in fact.keywords if len(k) < 4]
     if score and any(f" {k.lower()} " in f" {u.norm} " for k in short):
         score += 1

@@ -74,8 +74,8 @@ def _day_asked(ctx: FlowContext, u: Utterance) -> tuple[date | None, str | None]
 def _say_spans(spans: list[TimeSpan], ctx: FlowContext) -> str:
     lang = ctx.language
     parts = [
-        ctx.say("hours_span", start=say_time(s.start, lang).removesuffix(" Uhr"),
-                end=say_time(s.end, lang))
+        ctx.phrase("hours_span", start=say_time(s.start, lang).removesuffix(" Uhr"),
+                   end=say_time(s.end, lang))
         for s in spans
     ]  # fmt: skip
     return say_list(parts, lang, "and")
@@ -84,8 +84,8 @@ def _say_spans(spans: list[TimeSpan], ctx: FlowContext) -> str:
 def _say_next(ctx: FlowContext, at: datetime) -> str:
     """'morgen ab 7:30 Uhr' / 'am Montag, den 30. November ab 7:30 Uhr'."""
     lang = ctx.language
-    return ctx.say("hours_from", day=say_due(at.date(), ctx.now(), lang),
-                   time=say_time(at.time(), lang))  # fmt: skip
+    return ctx.phrase("hours_from", day=say_due(at.date(), ctx.now(), lang),
+                      time=say_time(at.time(), lang))  # fmt: skip
 
 
 def _again(ctx: FlowContext, after: datetime) -> str:

@@ -83,16 +83,18 @@ class SlotFlow(Flow):
             return self._fill_phone(u, strict)
         if kind == "name":
             if strict:  # only a name the caller says is theirs, not "Herr Müller soll ..."
-                person = u.entity("person")
-                if person is None or not has_cue(u.norm, u.language, "name_said"):
+                if not has_cue(u.norm, u.language, "name_said"):
                     return None
-                return Fill(person.value)
+                person = u.entity("person")
+                said = values.name_in_passing(u)
+                value = said or (person.value if person else None)
+                return Fill(value) if value else None
             name = values.person_name(u)
             return Fill(name) if name else None
         if strict or kind is None:
             return None
-        value = self.parse(slot, u)
-        return Fill(value) if value is not None else None
+        parsed = self.parse(slot, u)
+        return Fill(parsed) if parsed is not None else None
 
     async def before_ask(self, slot: str) -> Fill | None:
         """A chance to fill ``slot`` without asking (e.g. search the calendar)."""

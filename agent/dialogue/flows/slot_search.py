@@ -342,7 +342,7 @@ def choose(u: Utterance, offers: list[Slot], tz_of: datetime) -> Slot | None:
             same = [s for s, t in local if t.date() == value.date()]
             if grain == "part_of_day":
                 lo, hi = PARTS.get(entity.info.get("part") or "", (0, 24))
-                pool = same or [s for s, _ in local]
+                pool = same or ([] if names_a_day(entity.text) else [s for s, _ in local])
                 same = [s for s in pool if lo <= s.start.astimezone(tz).hour < hi]
         else:
             same = []

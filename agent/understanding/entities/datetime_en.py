@@ -134,6 +134,18 @@ def _past_to(m: re.Match[str], _: date) -> Piece | None:
     return _clock(m, before, 60 - minutes)
 
 
+@_rule(rf"\bhalf\s+(?P<h>{_H})\b(?!\s+(?:past|an hour|a))")
+def _half_british(m: re.Match[str], _: date) -> Piece | None:
+    """British 'half eight' is 8:30."""
+    return _clock(m, _num(m.group("h")), 30)
+
+
+@_rule(rf"\b(?P<h>{_H})\s+(?P<m>thirty|fifteen|forty[ -]five)\b{_MER}?")
+def _spoken_h_m(m: re.Match[str], _: date) -> Piece | None:
+    """'nine thirty', 'eight fifteen' without 'at'."""
+    return _clock(m, _num(m.group("h")), {"thirty": 30, "fifteen": 15}.get(m.group("m"), 45))
+
+
 @_rule(r"\b(?:noon|midday|midnight)\b")
 def _noon(m: re.Match[str], _: date) -> Piece | None:
     return Piece(
