@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PYTEST ?= $(PYTHON) -m pytest
 
-.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench models coqui-check
+.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench models coqui-check conversations
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -44,6 +44,9 @@ bench: setup lab-up ## benchmarks (not part of make test): writes bench/results.
 		tests/integration/test_voice_call.py
 	$(PYTEST) -q -m slow tests/integration/test_calls.py
 	$(PYTHON) -m bench.run
+
+conversations: ## replay the scripted whole calls (tests/conversations): success per scenario, bench/conversations.json
+	$(PYTHON) -m agent conversations tests/conversations --json bench/conversations.json
 
 models: ## on a customer machine (internet): the German speech models, sha256-pinned, to stt.models_dir
 	$(PYTHON) -m agent models pull de $(MODEL_ARGS)

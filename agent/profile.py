@@ -330,6 +330,26 @@ class BusinessProfile(Strict):
             return [{"name": v} if isinstance(v, str) else v for v in value]
         return value
 
+    @model_validator(mode="after")
+    def _known_concepts(self) -> BusinessProfile:
+        """Every concept an emergency signal names exists (in both languages' word files,
+        agent/language/<lang>.yaml, or the profile's own ``concepts``)."""
+        from agent.language import pack  # the word files need this module: import late
+
+        known = (set(pack("de").concepts) & set(pack("en").concepts)) | set(self.concepts)
+        for n, kind in enumerate(self.emergencies):
+            for signal in kind.signals:
+                for entry in signal:
+                    name = entry.removeprefix("not:").removeprefix("any:")
+                    if name not in known:
+                        raise ValueError(
+                            f"emergencies[{n}] ({kind.kind}): the signal concept {name!r} is not "
+                            f"known; use a concept of agent/language/de.yaml and en.yaml "
+                            f"(e.g. gas, smell, water, heating, failure) or define it under "
+                            f"business.concepts"
+                        )
+        return self
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, v: str) -> str:

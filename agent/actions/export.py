@@ -1,6 +1,8 @@
-"""CSV export of leads, orders and appointments: ``rufbereit export leads --since DATE``.
+"""CSV export of what calls left: ``rufbereit export leads --since DATE``.
 
-One row per lead, per order line (orders) or per appointment; times in the business
+Leads, orders, appointments, messages (call-back requests and messages for the
+office) and privacy requests (to answer within a month, DSGVO Art. 12). One row per
+lead, per order line (orders), per appointment, message or privacy request; times in the business
 time zone as ISO 8601; UTF-8. ``--since`` (and ``--until``) take a date (midnight in
 the business time zone) or an ISO date-time.
 """
@@ -22,14 +24,29 @@ from agent.storage.database import Database
 if TYPE_CHECKING:
     from agent.config import Settings
 
-KINDS = ("leads", "orders", "appointments")
+KINDS = ("leads", "orders", "appointments", "messages", "privacy")
 
 _QUERIES: dict[str, tuple[Sequence[str], str]] = {
     "leads": (
         ("id", "created_at", "name", "phone", "need", "location", "budget", "urgency",
-         "status", "call_id"),
-        "SELECT id, created_at, name, phone, need, location, budget, urgency, status, call_id"
-        " FROM leads WHERE created_at >= %s AND created_at < %s ORDER BY created_at, id",
+         "status", "note", "call_id"),
+        "SELECT id, created_at, name, phone, need, location, budget, urgency, status, note,"
+        " call_id FROM leads WHERE created_at >= %s AND created_at < %s"
+        " ORDER BY created_at, id",
+    ),
+    "messages": (
+        ("id", "created_at", "kind", "name", "phone", "text", "reason", "due", "status",
+         "call_id"),
+        "SELECT id, created_at, kind, name, phone, text, reason, due, status, call_id"
+        " FROM messages WHERE created_at >= %s AND created_at < %s ORDER BY created_at, id",
+    ),
+    "privacy": (
+        ("id", "created_at", "kind", "name", "phone", "text", "status", "answer_by",
+         "call_id"),
+        "SELECT id, created_at, kind, name, phone, text, status,"
+        " (created_at + interval '1 month')::date, call_id"
+        " FROM privacy_requests WHERE created_at >= %s AND created_at < %s"
+        " ORDER BY created_at, id",
     ),
     "orders": (
         ("order_id", "created_at", "name", "phone", "note", "status", "position", "sku",
@@ -97,7 +114,8 @@ async def export_csv(
 def add_export_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``export leads|orders|appointments --since DATE [-o FILE]``."""
     p = subparsers.add_parser(
-        "export", help="leads, orders or appointments as CSV (for the CRM/ERP or Excel)"
+        "export",
+        help="leads, orders, appointments, messages or privacy requests as CSV (CRM/ERP, Excel)",
     )
     p.add_argument("kind", choices=KINDS)
     p.add_argument("--since", required=True, metavar="DATE",

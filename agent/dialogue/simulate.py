@@ -213,6 +213,7 @@ async def records_json(calendar: InMemoryCalendar, records: InMemoryRecordStore)
         "leads": [to_json(r) for r in await records.leads()],
         "orders": [to_json(r) for r in await records.orders()],
         "messages": [to_json(r) for r in messages],
+        "privacy_requests": [to_json(r) for r in await records.privacy_requests()],
         "escalations": [to_json(r) for r in await records.escalations()],
     }
 

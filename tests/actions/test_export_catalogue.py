@@ -25,7 +25,7 @@ from agent.actions.export import add_export_commands, export_csv, parse_when
 from agent.actions.records_pg import PostgresRecordStore
 from agent.actions.slots import Slot
 from agent.config import load_settings
-from agent.domain import Lead, Order, OrderLine
+from agent.domain import Lead, Message, Order, OrderLine, PrivacyRequest
 from agent.storage import Database, migrate
 
 from .support import TZ, profile
@@ -81,6 +81,32 @@ async def test_export_content(migrated_db: Database) -> None:
     out = io.StringIO()
     assert await export_csv(migrated_db, "leads", out, since=parse_when("2026-11-24", TZ),
                             tz=TZ) == 0  # fmt: skip
+
+
+@pytest.mark.postgres
+async def test_privacy_requests_and_messages_reach_the_owner(migrated_db: Database) -> None:
+    """What a caller asked about their data is exported with the date it must be answered
+    by (a month, DSGVO Art. 12(3)); messages with their reason."""
+    store = PostgresRecordStore(migrated_db)
+    await store.add(PrivacyRequest("erasure", "Anna Bauer", "0171 1", "Löschen Sie meine Daten",
+                                   created_at=NOW))  # fmt: skip
+    await store.add(Message("callback", "Max", "0172 2", "Frage: Haben Sie Vaillant auf Lager?",
+                            "faq_unanswered", created_at=NOW))  # fmt: skip
+    since = parse_when("2026-11-20", TZ)
+    out = io.StringIO()
+    assert await export_csv(migrated_db, "privacy", out, since=since, tz=TZ) == 1
+    header, row = rows(out.getvalue())
+    found = dict(zip(header, row, strict=True))
+    assert (found["kind"], found["name"], found["status"], found["answer_by"]) == (
+        "erasure",
+        "Anna Bauer",
+        "open",
+        "2026-12-23",
+    )
+    out = io.StringIO()
+    assert await export_csv(migrated_db, "messages", out, since=since, tz=TZ) == 1
+    header, row = rows(out.getvalue())
+    assert dict(zip(header, row, strict=True))["reason"] == "faq_unanswered"
 
 
 @pytest.mark.postgres
