@@ -319,9 +319,10 @@ def find_mentions(profile: BusinessProfile, norm: str) -> list[Mention]:
         if not any(m.start < k.end and k.start < m.end for k in kept):
             kept.append(m)
     kept.sort(key=lambda m: m.start)
-    out = []
+    out: list[Mention] = []
     for n, m in enumerate(kept):
         nxt = kept[n + 1] if n + 1 < len(kept) else None
+        prev = out[-1] if out else None
         said = "".join(toks[m.start : m.end])
         if (
             nxt is not None
@@ -329,6 +330,12 @@ def find_mentions(profile: BusinessProfile, norm: str) -> list[Mention]:
             and any(_matches(u, said) for u in _units(nxt.item))
         ):
             continue  # "kartuschen (sanitär) silikon": a unit of the next item
+        if (
+            prev is not None
+            and m.start - prev.end <= 2
+            and any(_matches(u, said) for u in _units(prev.item))
+        ):
+            continue  # "silikon, zwei kartuschen": the unit of the item before
         out.append(m)
     return out
 
@@ -360,6 +367,9 @@ def wanted_items(profile: BusinessProfile, norm: str) -> list[Wanted]:
         qty = next((q for t in reversed(before) if (q := number(t)) is not None), None)
         if qty is None:
             qty = next((q for t in after if (q := number(t)) is not None), None)
+        fixed = _corrected_quantity(toks[m.end : nxt])
+        if fixed is not None:
+            qty = fixed  # "sechs Kartuschen, ach nein, doch lieber vier"
         tail = toks[m.end : nxt][:4]
         said_after = " ".join(tail[:3])
         remove = (
@@ -381,6 +391,21 @@ def ignorable(language: Language) -> frozenset[str]:
     keys = ("yes", "no", "thanks", "greeting", "greeting_or_goodbye", "goodbye", "fillers",
             "closing", "negation")  # fmt: skip
     return frozenset(fold(w) for k in keys for p in pack(language).cue(k) for w in p.split())
+
+
+_CORRECTION = frozenset({"nein", "nee", "doch", "lieber", "sorry", "besser", "eher", "no", "rather",
+                         "actually", "make"})  # fmt: skip
+
+
+def _corrected_quantity(after: list[str]) -> int | None:
+    """A number said after a correction word, right after the item."""
+    seen = False
+    for t in after[:6]:
+        if t in _CORRECTION:
+            seen = True
+        elif seen and (n := number(t)) is not None:
+            return n
+    return None
 
 
 def unknown_items(

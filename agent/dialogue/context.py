@@ -37,6 +37,8 @@ class FlowContext:
     known: dict[str, str] = field(default_factory=dict)
     #: Actions performed in the current turn (the engine collects them).
     performed: list[Command] = field(default_factory=list)
+    #: The topic of the last answer given ("hours"), for "und am Samstag?" after it.
+    last_topic: str | None = None
     _lexicon: Lexicon | None = field(default=None, repr=False)
 
     def lexicon(self) -> Lexicon:

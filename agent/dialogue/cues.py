@@ -304,6 +304,8 @@ def is_pause(norm: str, language: Language) -> bool:
     if not any_phrase(norm, words(language, "pause")):
         return False
     rest = strip_words(norm, language, "pause", "fillers", "yes", "no")
+    if rest and is_question(rest, language):
+        return False  # "Moment, wie sind Ihre Öffnungszeiten?" is a question
     return len(rest.split()) <= 4
 
 

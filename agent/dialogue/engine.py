@@ -52,13 +52,17 @@ from .cues import (
     is_question,
     is_thanks,
     is_upset,
+    normalize,
     only_greeting,
+    strip_words,
     wants_repeat,
 )
 from .flows import EmergencyFlow, Flow, HandoverFlow, flow_for
+from .flows.appointment import match_type
 from .flows.base import Step
 from .flows.emergency import hold_bye, hold_end, hold_wait
-from .requests import request_intent, wants_callback
+from .flows.faq import is_generic
+from .requests import hinted_intent, request_intent, wants_callback
 from .state import DialogueState
 from .summary import handover_summary
 from .turn import End, Turn
@@ -79,6 +83,13 @@ def _follow_up(u: Utterance) -> bool:
     """'und bar geht auch?': a question that leans on the one before."""
     toks = u.norm.split()
     return len(toks) >= 2 and toks[0] in ("und", "and", "aber", "but", "also", "auch")
+
+
+def _names_topic(u: Utterance, flow: Flow) -> bool:
+    """'Gut, dann weiter mit der Bestellung': only the way back to ``flow``."""
+    rest = strip_words(u.norm, u.language, "yes", "fillers", "resume_words")
+    topic = set(normalize(flow.topic()).split())
+    return all(w in topic for w in rest.split())
 
 
 class DialogueEngine:
@@ -246,7 +257,8 @@ class DialogueEngine:
             if is_upset(u.text, lang):
                 return await self._handover("upset", u)
             bot_question = u.has("bot") and question and not u.has("talk")
-            if (asks_for_person(u.norm, lang) and not bot_question) or (
+            message = u.has("message_request")  # "richten Sie Herrn Müller aus, dass ..."
+            if (asks_for_person(u.norm, lang) and not bot_question and not message) or (
                 u.intent == "human_handover"
                 and not wants_callback(u)
                 and not is_question(u.standard, lang)
@@ -283,21 +295,30 @@ class DialogueEngine:
         """A question in the middle of a form: answered, or noted for the call back; then
         the pending question again. Never stored as an answer."""
         ctx = self.ctx
+        if is_generic(u):  # "ich hätte erst eine Frage": nothing asked yet
+            return [ctx.say("faq_ask")], None
         found = answer(ctx, u, appointment_type=flow.booking_type())
         if found is not None and not found.unsure:
             return [*found.says, *flow.question()], None
         flow.note(u.text)
-        said = list(found.says) if found is not None else []
-        return [*said, ctx.say("side_unknown"), *flow.question()], None
+        if found is not None:  # said what is known ("not on my list"), and noted
+            return [*found.says, ctx.say("side_noted"), *flow.question()], None
+        return [ctx.say("side_unknown"), *flow.question()], None
 
     def _intent(self, u: Utterance) -> str | None:
         items = bool(u.text) and bool(find_mentions(self.ctx.profile, u.norm))
-        return request_intent(u, items)
+        kinds = bool(u.text) and match_type(self.ctx, u) is not None
+        return request_intent(u, items, kinds)
 
     def _switch_target(self, u: Utterance, flow: Flow) -> str | None:
         intent = self._intent(u)
         if intent is None or intent in flow.intents or intent == "faq":
             return None
+        asked = is_question(u.standard, u.language) and not u.reading.any(
+            ("quote", "order_words", "appointment", "callback", "cancel", "move")
+        )
+        if asked and intent in ("request_quote", "place_order", "book_appointment"):
+            return None  # "was kostet eigentlich ein Spülkasten?" is a question on the way
         if intent in ("privacy_request", "job_application", "emergency"):
             return intent
         if changes_topic(u.text, u.language):
@@ -306,6 +327,10 @@ class DialogueEngine:
             return None
         if u.main_intent == intent and u.confidence >= SWITCH_CONFIDENCE:
             return intent
+        items = bool(find_mentions(self.ctx.profile, u.norm))
+        question = is_question(u.standard, u.language)
+        if not question and not flow.accepts(u) and hinted_intent(u, items) == intent:
+            return intent  # "ich möchte einen Termin für eine Wartung" at "noch etwas?"
         return None
 
     async def _open(self, u: Utterance, found: Detection | None) -> Reply:
@@ -339,7 +364,8 @@ class DialogueEngine:
                                  and not values.yes_only(u)):  # fmt: skip
                 flow = state.suspended.pop()
                 state.flow = flow
-                if values.beyond_yes(u) and flow.accepts(u):  # "ja, das Budget wären ..."
+                if values.beyond_yes(u) and flow.accepts(u) and not _names_topic(u, flow):
+                    # "ja, das Budget wären ...", but not "gut, weiter mit der Bestellung"
                     return await self._after(await flow.handle(u), flow)
                 return flow.question(), None
             if u.yes is False or closing:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from agent.domain import PrivacyKind
 
-from .cues import is_question
+from .cues import has_cue, is_question
 from .utterance import Utterance
 
 _PRIVACY: tuple[tuple[str, PrivacyKind], ...] = (
@@ -21,12 +21,19 @@ _PRIVACY: tuple[tuple[str, PrivacyKind], ...] = (
 )
 
 
+_MINE = frozenset({"mich", "meine", "meinen", "meiner", "mir", "me", "my", "mine"})
+
+
 def privacy_kind(u: Utterance) -> PrivacyKind | None:
-    """The kind of privacy request in ``u``, if it is one."""
+    """The kind of privacy request in ``u``, if it is one ("löschen Sie mich aus Ihrer
+    Kartei"; but "den Termin löschen" is a cancellation)."""
     for concept, kind in _PRIVACY:
         if not u.has(concept):
             continue
         if kind == "objection" or u.has("personal_data"):
+            return kind
+        mine = bool(_MINE & set(u.norm.split()))
+        if kind == "erasure" and mine and not u.reading.any(("appointment", "order_words")):
             return kind
     return None
 
@@ -58,6 +65,9 @@ _HINTS = (
 )
 
 
+#: Words of a request itself (a question with them still asks for the job).
+_REQUEST_WORDS = ("quote", "appointment", "order_words", "callback", "move", "cancel")
+
 _BOOKINGS = ("book_appointment", "reschedule_appointment", "cancel_appointment", "request_quote")
 
 
@@ -77,7 +87,7 @@ def hinted_intent(u: Utterance, items: bool = False) -> str | None:
     return None
 
 
-def request_intent(u: Utterance, items: bool = False) -> str | None:
+def request_intent(u: Utterance, items: bool = False, kinds: bool = False) -> str | None:
     """The main intent, rules first: privacy, job application, call back; then the
     classifier's when it is sure; then the request's own words; then a question."""
     if privacy_kind(u) is not None:
@@ -94,14 +104,28 @@ def request_intent(u: Utterance, items: bool = False) -> str | None:
     if u.has("complaint") and not question and u.main_intent not in _BOOKINGS:
         return "complaint"
     intent = u.main_intent
-    if u.has("callback") and intent in (None, "human_handover", "faq"):
-        return "callback_request"
+    if u.has("callback") and (
+        intent in (None, "human_handover", "faq", "callback_request", *_BOOKINGS)
+        or u.confidence < SURE
+    ):
+        return "callback_request"  # "ich bräucht an Rückruf wegen der Wartung"
+    if question and u.has("price") and items:
+        return "faq"  # "was kostet eigentlich so ein Spülkasten?": a price in the catalogue
     if question and u.has("price") and u.has("conditional") and intent != "place_order":
         return "request_quote"  # "was würde ein neues Bad kosten?": a job to quote
     if question and u.has("price") and not u.has("quote") and intent in (*_BOOKINGS, None):
         return "faq"  # "was kostet bei Ihnen die Wartung?": a price, not a booking
+    if (
+        question
+        and has_cue(u.norm, u.language, "info_question")
+        and not u.reading.any(_REQUEST_WORDS)
+        and intent in (*_BOOKINGS, None)
+    ):
+        return "faq"  # "können Sie mir sagen, ob es noch eine Förderung gibt?"
     if intent is None or u.confidence < SURE or (intent == "faq" and not question):
         hinted = hinted_intent(u, items) or ("place_order" if items and not question else None)
+        if hinted is None and kinds and not question:
+            hinted = "book_appointment"  # "eine Badberatung am Donnerstag um 14 Uhr"
         if hinted is not None and not (question and hinted == "book_appointment"
                                        and intent == "faq"):  # fmt: skip
             return hinted

@@ -376,9 +376,11 @@ def name_in_passing(u: Utterance) -> str | None:
 _IN = re.compile(r"\s+(?:in|im|bei|near)\s+(?=[^\W\d_])", re.IGNORECASE)
 
 
-def place(u: Utterance) -> str | None:
+def place(u: Utterance, known: tuple[str, ...] = ()) -> str | None:
     """A place or an address: 'äh also in der hauptstraße fünf in garching' ->
-    'Hauptstraße 5, Garching'; "It's at Hauptstraße five" -> 'Hauptstraße 5'."""
+    'Hauptstraße 5, Garching'; "It's at Hauptstraße five" -> 'Hauptstraße 5'. With the
+    business's ``known`` places, a remark after the place is dropped ("Vaterstetten,
+    Einfamilienhaus, Baujahr 1978" -> 'Vaterstetten')."""
     if non_answer(u) or means_unknown(u.norm, u.language):
         return None
     tokens = _content(u, "place_intros")
@@ -394,8 +396,20 @@ def place(u: Utterance) -> str | None:
     street_then_town = _IN.split(said, maxsplit=1)
     if len(street_then_town) == 2 and re.search(r"\d", street_then_town[0]):
         said = f"{street_then_town[0]}, {_capitalise(street_then_town[1].split())}"
+    for town in known:  # a remark after a known place is no part of it
+        m = re.search(rf"\b{re.escape(town)}\b", said, re.IGNORECASE)
+        if m is not None:
+            rest = _STREET_NUMBER.search(said, m.end())  # "München, Plinganserstraße 12"
+            end = rest.end() if rest is not None else m.end()
+            return said[:end].rstrip(" ,")
     return said
 
+
+_STREET_NUMBER = re.compile(
+    r"\b[\wäöüß-]+(?:straße|strasse|str\.?|weg|gasse|platz|allee|ring|damm|street|road|lane)"
+    r"\s+\d+[a-h]?\b",
+    re.IGNORECASE,
+)
 
 _STREET = re.compile(
     r"\b([A-ZÄÖÜa-zäöüß][\wäöüß-]*(?:straße|strasse|str\.?|weg|gasse|platz|allee|ring|damm|"
@@ -468,12 +482,17 @@ def _value(number: str, scale: str | None) -> int:
     return round(n)
 
 
+#: A thousands separator between digit groups ("15.000", "15 000", "15'000", "12,500").
+_THOUSANDS = re.compile(r"(?:(?<=\b\d)|(?<=\b\d\d)|(?<=\b\d{3}))[.,'’ ](?=\d{3}\b)")
+
+
 def amount(u: Utterance) -> str | None:
     """A budget: '15000 Euro', 'ca. 15000 Euro', '5000 bis 8000 Euro', 'bis 10000 Euro';
     'offen' when the caller does not know yet. None when it is no amount at all."""
     if non_answer(u):
         return None
-    norm = digits(u.norm, u.language)
+    grouped = _THOUSANDS.sub("", u.text)  # "15.000", "15 000", "15'000" -> "15000"
+    norm = digits(normalize(grouped), u.language)
     currency = "Franken" if re.search(r"franken|chf", norm) and "euro" not in norm else "Euro"
     m = _RANGE.search(norm)
     if m:

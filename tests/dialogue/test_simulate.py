@@ -152,7 +152,14 @@ def test_scripts(
     assert code == 0
     result = json.loads(out)
     assert set(result) >= {"transcript", "actions", "records", "end"}
-    assert set(result["records"]) == {"appointments", "leads", "orders", "messages", "escalations"}
+    assert set(result["records"]) == {
+        "appointments",
+        "leads",
+        "orders",
+        "messages",
+        "escalations",
+        "privacy_requests",
+    }
     check(result)
 
 

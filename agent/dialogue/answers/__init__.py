@@ -51,5 +51,6 @@ def answer(
     for answerer in _ANSWERERS:
         found = answerer(ctx, u, appointment_type)
         if found is not None:
+            ctx.last_topic = found.topic
             return found
     return None

@@ -14,7 +14,12 @@ from .result import Answer, asking
 
 _POSTCODE = re.compile(r"\b(\d{5})\b")
 _PLACE_AFTER = re.compile(
-    r"\b(?:nach|in|bis|to|out to|as far as)\s+([A-ZÄÖÜ][\wäöüß-]+(?:\s+[A-ZÄÖÜ][\wäöüß-]+)?)"
+    r"\b(?:nach|bis nach|bis|in|raus nach|to|out to|as far as)\s+([^\W\d_][\wäöüß-]{2,})",
+    re.IGNORECASE,
+)
+_NOT_PLACES = frozenset(
+    "der die das den dem ihr euch sie uns mir mich der ihre eure the you your my me us this "
+    "that there auch noch mal so etwa ungefähr hier da dort".split()
 )
 
 
@@ -58,11 +63,11 @@ def about_area(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | No
         if any(code.startswith(p) for p in area.postcodes):
             return Answer((ctx.say("area_yes", place=code),), "area")
         return Answer((ctx.say("area_unsure", place=code, area=described),), "area", unsure=True)
-    m = _PLACE_AFTER.search(u.standard)
-    if m is None and not (area.places or described):
-        return None
-    if m is None:
+    found = [m.group(1) for m in _PLACE_AFTER.finditer(u.standard)
+             if m.group(1).lower() not in _NOT_PLACES]  # fmt: skip
+    if not found:
         if not u.has("area"):
             return None
         return Answer((ctx.say("area_general", area=described),), "area")
-    return Answer((ctx.say("area_unsure", place=m.group(1), area=described),), "area", unsure=True)
+    place = found[-1][:1].upper() + found[-1][1:]
+    return Answer((ctx.say("area_unsure", place=place, area=described),), "area", unsure=True)

@@ -66,11 +66,15 @@ def about_facts(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | N
     lang = ctx.language
     scored: list[tuple[int, int, str, str]] = []
     for n, fact in enumerate(ctx.profile.facts):
+        if fact.topic == "address" and u.has("email"):
+            continue
         s = _score(u, fact)
         if s >= 2:
             scored.append((s, -n, fact.topic, fact.answer.get(lang)))
     covered = {t for _, _, t, _ in scored}
     for n, topic in enumerate(_BUILTIN):
+        if topic == "address" and u.has("email"):
+            continue  # "Wie ist Ihre E-Mail-Adresse?"
         if topic not in covered and u.has(TOPIC_CONCEPTS[topic]):
             text = _builtin(ctx, topic, lang)
             if text:

@@ -126,7 +126,7 @@ def _today(ctx: FlowContext) -> list[str]:
     return said
 
 
-def _on_day(ctx: FlowContext, day: date, part: str | None) -> list[str]:
+def _on_day(ctx: FlowContext, day: date, part: str | None, until: bool = False) -> list[str]:
     profile, lang, now = ctx.profile, ctx.language, ctx.now()
     when = say_due(day, now, lang) if day - now.date() <= timedelta(days=1) else say_on(day, lang)
     spans = spans_on(profile, day)
@@ -134,21 +134,35 @@ def _on_day(ctx: FlowContext, day: date, part: str | None) -> list[str]:
         key = "hours_day_holiday" if day in profile.holidays else "hours_day_closed"
         start = datetime.combine(day, time(23, 59), tzinfo=now.tzinfo)
         return [ctx.say(key, day=when), _again(ctx, start)]
+    if until:  # "und am Freitag, bis wann seid ihr da?"
+        return [ctx.say("hours_day_until", day=when, time=say_time(spans[-1].end, lang))]
     if part in ("early", "forenoon", "morning"):
         return [ctx.say("hours_day_from", day=when, time=say_time(spans[0].start, lang))]
     return [ctx.say("hours_day_open", day=when, spans=_say_spans(spans, ctx))]
 
 
+def _leans_on_hours(ctx: FlowContext, u: Utterance) -> bool:
+    """'und am Samstag?' right after an answer about the opening hours."""
+    toks = u.norm.split()
+    return (
+        ctx.last_topic == "hours"
+        and 2 <= len(toks) <= 5
+        and toks[0] in ("und", "and", "aber", "but", "what", "how")
+        and _day_asked(ctx, u)[0] is not None
+    )
+
+
 def about_hours(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | None:
-    if not _asks_about_hours(u):
+    if not _asks_about_hours(u) and not _leans_on_hours(ctx, u):
         return None
     day, part = _day_asked(ctx, u)
     today = ctx.now().date()
     norm = u.norm
     again = any(has_word_phrase(norm, p) for p in _WHEN_AGAIN)
+    until = any(has_word_phrase(norm, p) for p in _UNTIL)
     if day is not None and day != today:
-        says = _on_day(ctx, day, part)
-        if again and spans_on(ctx.profile, day):
+        says = _on_day(ctx, day, part, until)
+        if again and not until and spans_on(ctx.profile, day):
             says = [
                 ctx.say(
                     "hours_day_from",
@@ -156,7 +170,7 @@ def about_hours(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | N
                     time=say_time(spans_on(ctx.profile, day)[0].start, ctx.language),
                 )
             ]
-    elif again:
+    elif again and not until:
         return Answer((_again(ctx, ctx.now()),), "hours")
     elif any(has_word_phrase(norm, p) for p in _UNTIL) or day == today:
         says = _today(ctx)

@@ -31,6 +31,14 @@ _OTHER_TOPICS = ("emergency_service", "price", "payment", "parking", "address", 
                  "duration", "recording", "bot", "area", "job")  # fmt: skip
 
 
+#: Words of a question about the services in general ("welche Leistungen bieten Sie an?").
+_GENERAL = frozenset(
+    "welche welcher welches leistungen leistung dienstleistungen alles angebot angeboten "
+    "sachen arbeiten bereiche bereich genau überhaupt uberhaupt sonst eigentlich frage "
+    "what which services service kind kinds sort sorts things everything all jobs else".split()
+)
+
+
 def asks_about_services(u: Utterance) -> bool:
     return asking(u) and u.has("services") and not u.reading.any(_OTHER_TOPICS)
 
@@ -41,7 +49,7 @@ def about_services(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer 
     service = offered(ctx, u)
     if service is not None:
         return Answer((ctx.say("service_yes", service=service.name),), "services")
-    rest = object_words(u)
+    rest = [w for w in object_words(u) if w not in _GENERAL]
     if not rest or strip_words(u.norm, u.language, "fillers") in ("", "auch"):
         names = [s.name for s in ctx.profile.services]
         return Answer((ctx.say("service_list", services=_list(ctx, names)),), "services")

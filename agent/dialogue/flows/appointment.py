@@ -116,7 +116,7 @@ class AppointmentFlow(CallbackWhenNoSlots, SlotFlow):
         assert slot is not None
         action = BookAppointment(
             slot.appointment_type, slot.start, slot.end, str(self.values["name"]),
-            str(self.values["phone"]),
+            str(self.values["phone"]), note=self.questions_note(),
         )  # fmt: skip
         try:
             await self.ctx.perform(action)

@@ -72,6 +72,8 @@ class SlotFlow(Flow):
         if kind == "phone":
             f = self._fill_phone(u, strict=False)
             return f.value if f is not None else None
+        if kind == "place":
+            return values.place(u, tuple(self.ctx.profile.area.places))
         validator = KINDS.get(kind or "")
         return validator(u) if validator is not None else None
 
@@ -91,6 +93,9 @@ class SlotFlow(Flow):
                 return Fill(value) if value else None
             name = values.person_name(u)
             return Fill(name) if name else None
+        if strict and kind == "place":  # "nein, Guldeinstraße zwanzig" at the read-back
+            street = values.street_address(u)
+            return Fill(street) if street else None
         if strict or kind is None:
             return None
         parsed = self.parse(slot, u)
@@ -110,6 +115,8 @@ class SlotFlow(Flow):
 
     def _fill_phone(self, u: Utterance, strict: bool) -> Fill | None:
         number = u.entity("phone_number")
+        if number is not None and strict and not _dialable(number.value):
+            number = None  # "Hauptstraße 12, 80935 München" holds no phone number
         if number is not None:
             return Fill(phone_as_said(number.text, number.value))
         caller = self.ctx.caller_number
@@ -319,12 +326,24 @@ class SlotFlow(Flow):
         return Step(list(self.asked))
 
 
+def _dialable(digits: str) -> bool:
+    """A number that can be rung back: from 0 or +, at least 8 digits."""
+    return digits.startswith(("0", "+")) and len(digits.lstrip("+")) >= 8
+
+
 def _without(text: str, words: tuple[str, ...]) -> str:
     """``text`` without 'nein', the slot's words and 'ist'/'is' ('nein der Ort ist Erding'
     -> 'Erding')."""
-    drop = {normalize(w) for w in words} | {"nein", "nee", "no", "der", "die", "das", "ist",
-                                           "is", "the", "lautet", "wäre", "heißt", "richtig",
-                                           "korrekt", "neue", "neuer", "new", "stimmt", "nicht",
-                                           "sondern", "aber"}  # fmt: skip
-    kept = [w for w in text.split() if normalize(w) not in drop]
-    return " ".join(kept)
+    words_ = text.split()
+    slot_words = {normalize(w) for w in words}
+    for n, w in enumerate(words_):  # what follows the slot's name ("der Ort ist Erding")
+        if normalize(w) in slot_words:
+            rest = words_[n + 1 :]
+            while rest and normalize(rest[0]) in _LINKS:
+                rest = rest[1:]
+            return " ".join(rest)
+    return " ".join(w for w in words_ if normalize(w) not in {"nein", "nee", "no"})
+
+
+_LINKS = frozenset("ist is lautet wäre heißt richtig korrekt neue neuer new sollte soll "
+                   "should be was".split())  # fmt: skip

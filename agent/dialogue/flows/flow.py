@@ -94,7 +94,7 @@ class Flow(ABC):
         return "; ".join(f"{label}: {q}" for q in self.questions)
 
     def topic(self) -> str:
-        return self.ctx.say(f"topic_{self.name}")
+        return self.ctx.phrase(f"topic_{self.name}")
 
     def summary(self) -> str:
         """What the caller wanted so far, in the business's language, for a person."""

@@ -29,13 +29,19 @@ _BOILERPLATE = set(
 _BUDGET_WORDS = re.compile(r"euro|tausend|budget|preis|kosten|€|\d+\s*k\b|thousand|franken")
 _CUT = re.compile(
     r"\s+(?:in|im|bei|für|for|at|near)\s+(?=\S+\s*(?:$|budget|und|,|so|für|bis|mit))|"
-    r"\s*,?\s*(?:budget|so um die|für so|für ca|bis ende|möglichst|so bald|so schnell)\b",
+    r"\s*,?\s*(?:budget|so um die|für so|für ca|bis ende|möglichst|so bald|so schnell|ungefähr|"
+    r"roughly|approximately)\b",
     re.IGNORECASE,
 )
 
 
 _QUOTE_PHRASE = re.compile(
-    r"(?:(?:ein(?:en)?|an?|the|eine)\s+)?(?:angebot|kostenvoranschlag|offerte|"
+    r"(?:was|wie\s*viel)\s+(?:würde|wird|könnte|täte|kostet)\s+(?:(?:es|das|denn|eigentlich|"
+    r"ungefähr|ca|circa|etwa|mich|uns|so)\s+)*(?:kosten)?[\s,]*"
+    r"|(?:i\s+was\s+)?(?:wondering\s+)?(?:how\s+much|what)\s+(?:would\s+(?:it|that)|(?:it|that)"
+    r"\W?(?:d|\s+would))\s+(?:cost|be|set\s+us\s+back)(?:\s+(?:roughly|approximately|about))?"
+    r"(?:\s+to)?"
+    r"|(?:(?:ein(?:en)?|an?|the|eine)\s+)?(?:angebot|kosten\s?voranschlag|offerte|"
     r"kostenschätzung|quote|quotation|estimate)(?:\s+(?:für|fuer|über|for|on|about|zu))?"
     r"|(?:i|we)\W?(?:m|re|am|are)?\s+(?:calling|phoning|ringing)\s+(?:about|regarding)"
     r"|(?:we|i)\W?(?:re|m| are| am)?\s+thinking\s+(?:about|of)"
@@ -55,7 +61,8 @@ def _need_from_opening(u: Utterance) -> str | None:
     while words and all(p in _BOILERPLATE for p in normalize(words[0]).split()):
         words.pop(0)
     text = _CUT.split(" ".join(words), maxsplit=1)[0].strip(" ,.")
-    return text if len(text.split()) >= 2 else None
+    long_word = len(text.split()) == 1 and len(text) >= 6  # "einen Badumbau"
+    return text if len(text.split()) >= 2 or long_word else None
 
 
 def _place_from_opening(ctx_places: list[str], u: Utterance) -> str | None:
@@ -111,12 +118,12 @@ class LeadFlow(SlotFlow):
 
     def readback(self) -> str:
         v = self.values
-        unknown = self.ctx.say("open")
+        unknown = self.ctx.phrase("open")
         return self.ctx.say(
             "lead_readback",
             need=v["need"] or unknown,
             location=v["location"] or unknown,
-            budget=v["budget"] or unknown,
+            budget=unknown if v["budget"] in (None, "", "offen") else v["budget"],
             urgency=v["urgency"] or unknown,
             name=v["name"] or self.ctx.say("unknown_name"),
             phone=say_phone(str(v["phone"])),

@@ -73,8 +73,11 @@ class OrderFlow(SlotFlow):
             if self._is_question(u):
                 return False
             other = u.reading.any(("appointment", "quote", "callback", "message_request"))
+            items = bool(wanted_items(self.ctx.profile, u.norm))
+            if other and not items:  # "ich möchte einen Termin": another request
+                return (u.yes is not None and values.yes_only(u)) or is_closing(u.norm, u.language)
             return (
-                bool(wanted_items(self.ctx.profile, u.norm))
+                items
                 or u.yes is not None
                 or is_closing(u.norm, u.language)
                 or (self.sub in ("qty", "stock", "more") and _quantity(u) is not None)
