@@ -5,7 +5,7 @@ A *concept* ("gas", "smell", "water escaping") is a list of term patterns:
 - ``riech*`` a word starting with "riech" (riecht, riechen); ``*geruch`` a word ending
   in it (Gasgeruch); ``*rohr*`` a word containing it (Wasserrohrbruch); ``gas`` the
   word itself;
-- ``unter wasser``: several words in this order, at most two other words between them;
+- ``unter wasser``: several words in this order, at most three other words between them;
 - ``!gast*``: a word that never counts for the concept, even if another term matches
   (Gasthaus is not gas).
 
