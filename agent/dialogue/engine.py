@@ -348,8 +348,10 @@ class DialogueEngine:
             intent = "faq"  # "und bar geht auch?" after an answer
         if intent is not None:
             return await self._route(intent, u)
-        if u.text and (is_greeting(u.norm, lang) or only_greeting(u.norm, lang)):
-            return [ctx.say("how_help")], None
+        if u.text and (
+            only_greeting(u.norm, lang) or (is_greeting(u.norm, lang) and len(u.norm.split()) <= 6)
+        ):
+            return [ctx.say("how_help")], None  # "Servus, hier ist der Huber" (not more)
         return await self._no_match(u)
 
     async def _more_answer(self, u: Utterance) -> Reply | None:

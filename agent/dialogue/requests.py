@@ -75,7 +75,7 @@ def hinted_intent(u: Utterance, items: bool = False) -> str | None:
     """The request by its words, for when the classifier is unsure; ``items``: a
     catalogue item is named (then it is an order)."""
     for concept, intent in _HINTS:
-        if intent == "book_appointment" and items:
+        if intent == "book_appointment" and items and not u.has("repair"):
             return "place_order"
         if u.has(concept):
             booked = ("termin", "appointment", "booked", "gebucht", "ausgemacht", "vereinbart")
@@ -101,9 +101,13 @@ def request_intent(u: Utterance, items: bool = False, kinds: bool = False) -> st
         and not ((question and u.has("hours")) or u.has("emergency_service") or u.has("services"))
     ):
         return "message_request"  # "können Sie dem Chef ausrichten, dass ..."
+    if u.has("delivery") and not u.has("order_words") and not question:
+        return "message_request"  # "hier is die Spedition, keiner da der unterschreibt"
     if u.has("complaint") and not question and u.main_intent not in _BOOKINGS:
         return "complaint"
     intent = u.main_intent
+    if items and u.has("repair") and not u.reading.any(("order_words", "price", "quote")):
+        return "book_appointment"  # "der Spülkasten ist kaputt, das müsste jemand reparieren"
     if u.has("callback") and (
         intent in (None, "human_handover", "faq", "callback_request", *_BOOKINGS)
         or u.confidence < SURE

@@ -13,6 +13,7 @@ import re
 
 from agent.profile import Language
 from agent.understanding.entities.numbers import alpha2digit, normalize_numbers
+from agent.understanding.entities.person import FIRST_NAMES
 
 from .cues import (
     has_cue,
@@ -112,6 +113,8 @@ def _strip_lead(tokens: list[str], language: Language, *keys: str) -> list[str]:
 
 _TRAILERS = frozenset(
     [
+        "sorry",
+        "entschuldigung",
         "bitte",
         "danke",
         "ungefähr",
@@ -149,7 +152,8 @@ def _after_correction(text: str) -> str:
     best = -1
     for marker in _CORRECTIONS:
         i = low.rfind(f" {marker} ")
-        if i > 0:  # not at the very start ("nein, der Ort ist ...")
+        # not at the very start ("nein, der Ort ist ...") nor the end ("in Olching, sorry")
+        if i > 0 and low[i + len(marker) + 2 :].strip():
             best = max(best, i + len(marker) + 2)
     if best < 0:
         return text
@@ -347,6 +351,10 @@ def person_name(u: Utterance) -> str | None:
     return " ".join(out)
 
 
+#: "hier ist ..." names a person only when a known first name or "Frau"/"Herr" follows.
+_GATED_INTROS = frozenset({"hier ist", "hier is"})
+
+
 def name_in_passing(u: Utterance) -> str | None:
     """'Hi, this is Priya Raman, I'd like ...' -> 'Priya Raman': the words right after
     "mein Name ist" / "this is", up to the next comma or a word that is no name."""
@@ -355,6 +363,13 @@ def name_in_passing(u: Utterance) -> str | None:
     for phrase in phrases:
         i = f" {low} ".find(f" {phrase} ")
         if i < 0:
+            continue
+        if phrase in _GATED_INTROS:  # "hier ist der Keller voll" names nobody
+            found = u.entity("person")
+            value = str(found.value) if found is not None else ""
+            known = any(w.lower() in FIRST_NAMES for w in value.split())
+            if known or value.startswith(("Frau ", "Herr ")):
+                return value
             continue
         n_before = len(low[:i].split())
         rest = u.standard.split()[n_before + len(phrase.split()) :]
@@ -401,10 +416,16 @@ def place(u: Utterance, known: tuple[str, ...] = ()) -> str | None:
         if m is not None:
             rest = _STREET_NUMBER.search(said, m.end())  # "München, Plinganserstraße 12"
             end = rest.end() if rest is not None else m.end()
-            return said[:end].rstrip(" ,")
+            part = _DISTRICT.match(said, end)  # "München, äh in Schwabing"
+            district = f", {part.group(1)[:1].upper()}{part.group(1)[1:]}" if part else ""
+            return said[:end].rstrip(" ,") + district
     return said
 
 
+_DISTRICT = re.compile(
+    r"[\s,]*(?:(?:äh|ähm|uh|um|also|genauer|genauer gesagt)\s+)*(?:in|im)\s+([\wäöüß-]{3,})\s*$",
+    re.IGNORECASE,
+)
 _STREET_NUMBER = re.compile(
     r"\b[\wäöüß-]+(?:straße|strasse|str\.?|weg|gasse|platz|allee|ring|damm|street|road|lane)"
     r"\s+\d+[a-h]?\b",

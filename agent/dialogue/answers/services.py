@@ -5,6 +5,7 @@ else that is asked as a service, "not on my list" and a call back."""
 from __future__ import annotations
 
 from agent.profile import Service
+from agent.understanding.meaning import fold
 
 from ..context import FlowContext
 from ..cues import strip_words
@@ -43,11 +44,29 @@ def asks_about_services(u: Utterance) -> bool:
     return asking(u) and u.has("services") and not u.reading.any(_OTHER_TOPICS)
 
 
+_WHICH = ("welche", "welcher", "welches", "welchen", "was für", "wie", "which", "what")
+
+
+def _asks_which(u: Utterance, service: Service) -> bool:
+    """A question about something of the service (a brand, a model, a way), not whether
+    the business does it."""
+    if not any(f"{u.norm} ".startswith(f"{w} ") for w in _WHICH):
+        return False
+    terms = {fold(w) for t in _terms(service) for w in t.split()}
+    rest = [
+        w for w in object_words(u)
+        if w not in _GENERAL and not any(w.startswith(t[:5]) or t.startswith(w[:5]) for t in terms)
+    ]  # fmt: skip
+    return bool(rest)
+
+
 def about_services(ctx: FlowContext, u: Utterance, _type: str | None) -> Answer | None:
     if not asks_about_services(u):
         return None
     service = offered(ctx, u)
     if service is not None:
+        if _asks_which(u, service):
+            return None  # "welche Marke von Wärmepumpen ...?": not whether we do it
         return Answer((ctx.say("service_yes", service=service.name),), "services")
     rest = [w for w in object_words(u) if w not in _GENERAL]
     if not rest or strip_words(u.norm, u.language, "fillers") in ("", "auch"):

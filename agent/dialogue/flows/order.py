@@ -18,7 +18,7 @@ from agent.profile import CatalogueItem
 from .. import values
 from ..catalogue import examples, ignorable, number, say_line, unknown_items, wanted_items
 from ..context import FlowContext
-from ..cues import any_phrase, is_closing, is_question
+from ..cues import any_phrase, is_closing, is_question, strip_words
 from ..say import say_list, say_money, say_phone
 from ..utterance import Utterance
 from .base import Fill, SlotFlow, Step
@@ -156,10 +156,10 @@ class OrderFlow(SlotFlow):
             item, self.qty_for = self.qty_for, None
             return self._next(self._set(item, qty))
         closing = is_closing(u.norm, u.language) or u.yes is False
+        if closing and self.lines:  # "nee danke, das reicht"; "dann nur die Ventile, des wars"
+            return self._close(u)
         if wanted_items(self.ctx.profile, u.norm):
             return self._next(self._add(u)[0])
-        if closing and self.lines:
-            return Fill(self._lines())  # "nee danke, das reicht"
         if self.sub == "more" and u.yes is True and values.yes_only(u):
             self.sub = "what"
             return Fill(None, (self.ctx.say("order_ask_more"),), asks=True)
@@ -176,6 +176,24 @@ class OrderFlow(SlotFlow):
             return Fill(self._lines())
         said, found = self._add(u)
         return self._next(said) if found else None
+
+    def _close(self, u: Utterance) -> Fill:
+        """A closing, perhaps with the last items: new ones (with a quantity) are added,
+        "nur die Ventile" keeps only those; a "nicht" of the closing removes nothing."""
+        rest = strip_words(u.norm, u.language, "closing", "no_phrases", "thanks")
+        wanted = [w for w in wanted_items(self.ctx.profile, rest) if not w.remove]
+        if wanted and any_phrase(rest, _ONLY):
+            named = {w.item.sku for w in wanted}
+            self.lines = {k: v for k, v in self.lines.items() if k in named}
+        for w in wanted:
+            if w.quantity is not None or w.item.sku not in self.lines:
+                if w.quantity is None:
+                    self.qty_for = w.item
+                else:
+                    self._set(w.item, w.quantity)
+        if self.qty_for is not None or self.short is not None:
+            return self._next([])
+        return Fill(self._lines())
 
     def _stock_answer(self, u: Utterance) -> Fill | None:
         assert self.short is not None

@@ -45,8 +45,9 @@ DAY_RULES = RuleSet()
 _rule = DAY_RULES.rule
 
 
-@_rule(r"\b(?:übermorgen|über\s+morgen|uebermorgen)\b|(?<!\bguten )(?<!\bheute )\bmorgen\b"
-       r"|\bheute?\b")  # fmt: skip
+@_rule(r"\b(?:übermorgen|über\s+morgen|uebermorgen)\b|(?<!\bguten )(?<!\bheute )\bmorgen"
+       r"(?:\b|(?=vormittag|nachmittag|abend|mittag|früh))"
+       r"|\bheute?(?:\b|(?=vormittag|nachmittag|abend|mittag|früh|morgen))")  # fmt: skip
 def _relative_day(m: re.Match[str], today: date) -> Piece | None:
     word = m.group(0)
     offset = 0 if word.startswith("heut") else 1 if word == "morgen" else 2
@@ -74,7 +75,11 @@ def _feast(m: re.Match[str], today: date) -> Piece | None:
     return Piece(m.start(), m.end(), day=found)
 
 
-@_rule(rf"\b(?:(?P<mod>{_NEXT}|übernächste[nrm]?|diese[nrm]?)\s+)?(?P<wd>{_WD})s?\b"
+#: A part of the day written together with the day: "Mittwochvormittag", "morgenfrüh".
+PART_JOINED = r"(?=vormittag|nachmittag|abend|mittag|früh|morgen)"
+
+
+@_rule(rf"\b(?:(?P<mod>{_NEXT}|übernächste[nrm]?|diese[nrm]?)\s+)?(?P<wd>{_WD})s?(?:\b|{PART_JOINED})"
        rf"(?P<nw>\s+(?:in\s+der\s+)?{_NEXT}\s+woche)?")  # fmt: skip
 def _weekday(m: re.Match[str], today: date) -> Piece | None:
     wd = WEEKDAYS[m.group("wd")]

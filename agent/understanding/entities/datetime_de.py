@@ -132,7 +132,10 @@ _PARTS = {
 
 @_rule(r"(?<=\bheute )morgen\b|(?<!\bso )(?<!\bzu )\bfrüh\b|\bfrühmorgens\b|\bmorgens\b"
        r"|\bvormittags?\b|(?<!\bguten )\bmittags?\b|\bnachmittags?\b"
-       r"|(?<!\bguten )(?<!\bschönen )\babends?\b|(?<!\bgute )\bnachts?\b")  # fmt: skip
+       r"|(?<!\bguten )(?<!\bschönen )\babends?\b|(?<!\bgute )\bnachts?\b"
+       r"|(?:(?<=montag)|(?<=dienstag)|(?<=mittwoch)|(?<=donnerstag)|(?<=freitag)|(?<=samstag)"
+       r"|(?<=sonntag)|(?<=heute)|(?<=morgen))(?:vormittags?|nachmittags?|abends?|mittags?|früh"
+       r"|morgens?)\b")  # fmt: skip
 def _part(m: re.Match[str], _: date) -> Piece | None:
     return Piece(m.start(), m.end(), part=_PARTS[m.group(0)])
 
