@@ -37,6 +37,8 @@ CHANNEL_PREFIX = "rufbereit-handover-"
 APP_ARG = "handover"
 #: While the office rings, the caller hears this often that someone is being reached.
 HOLD_EVERY_S = 9.0
+#: The first time: soon enough that the caller does not wonder whether the line is dead.
+FIRST_HOLD_S = 4.0
 
 
 class WarmTransfer:
@@ -125,9 +127,10 @@ class WarmTransfer:
     async def _hold(self, media: MediaSession, language: Language) -> None:
         """Tell the waiting caller now and then that someone is being reached."""
         pcm = await self._tts.synthesize(say("transfer_hold", language), language)
+        await asyncio.sleep(FIRST_HOLD_S)
         while True:
-            await asyncio.sleep(HOLD_EVERY_S)
             await media.play(pcm)
+            await asyncio.sleep(HOLD_EVERY_S)
 
     async def _tell_caller(self, media: MediaSession, info: CallInfo) -> None:
         lang = info.language
@@ -141,7 +144,8 @@ class WarmTransfer:
     async def _store_callback(self, info: CallInfo, result: ConversationResult, why: str) -> None:
         """Nobody took it: the office gets a call-back request with everything known."""
         said = " / ".join(result.transcript[-8:])
-        text = " ".join(p for p in (result.summary or "", f"Gespräch: {said}" if said else "") if p)
+        label = say("label_conversation", self._profile.language)
+        text = " ".join(p for p in (result.summary or "", f"{label}: {said}" if said else "") if p)
         now = datetime.now(self._profile.tz)
         record = Message(
             "callback",

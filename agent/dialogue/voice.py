@@ -27,6 +27,7 @@ from typing import Any
 
 from agent.actions.escalation.finish import EscalationEnd
 from agent.dialogue.engine import DialogueEngine
+from agent.dialogue.prompts import phrase
 from agent.dialogue.speaker import Speaker
 from agent.dialogue.turn import Turn
 from agent.domain import Command, Handover
@@ -158,8 +159,10 @@ class _VoiceCall:
         """Put through, with what a person needs to know (for the warm transfer)."""
         engine = self.engine
         reason = next((a.reason for a in end.actions if isinstance(a, Handover)), None)
-        said = tuple(f"{'Anrufer' if who == 'caller' else 'Assistent'}: {text}"
-                     for who, text in engine.state.history)  # fmt: skip
+        office = engine.ctx.profile.language  # the office reads it in its own language
+        labels = {"caller": phrase("label_caller", office),
+                  "assistant": phrase("label_assistant", office)}  # fmt: skip
+        said = tuple(f"{labels.get(who, who)}: {text}" for who, text in engine.state.history)
         return ConversationResult(
             CallOutcome.HANDOVER,
             summary=end.handover_summary,

@@ -186,8 +186,11 @@ class CallController:
             await self._quietly(self._ari.hangup(call.info.channel_id))
 
     async def _caller_left(self, call: ActiveCall) -> None:
+        left_waiting = False
         if call.task is not None and not call.task.done():
-            if call.transferring:  # stop ringing the office (the request is kept)
+            if call.transferring:  # stop ringing the office (a call back is stored)
+                left_waiting = True
+                call.outcome = CallOutcome.CALLBACK
                 call.task.cancel()
             elif call.outcome is None:
                 # The caller hung up while the conversation ran: stop it.
@@ -196,6 +199,8 @@ class CallController:
             # Otherwise we hung up or handed over ourselves: let the task finish.
             with contextlib.suppress(asyncio.CancelledError):
                 await call.task
+        if left_waiting:
+            await self._event(call, "transfer_not_taken", {"reason": "caller_hung_up"})
         await self._finish(call)
 
     # ------------------------------------------------------------- the call
