@@ -134,7 +134,7 @@ async def test_change_the_type_keeps_the_time(profile: BusinessProfile) -> None:
 
 async def test_english_booking(profile: BusinessProfile) -> None:
     c = await call(profile, MONDAY_9, language="en")
-    assert c.turns[0].replies[0].startswith("Hello, this is the digital assistant")
+    assert c.turns[0].replies[0].startswith("Hello, this is the AI assistant")
     t = await c.say("I would like to book an appointment for a heating service")
     assert t.replies == ["When would suit you?"]
     t = await c.say("tomorrow at 2 pm")

@@ -85,7 +85,7 @@ async def _call_with_office(hold_s: float) -> tuple[CallResult, int]:
 async def test_call_is_answered_greeted_recorded_and_handed_over(
     agent: Agent, existing: set[str]
 ) -> None:
-    result, office_calls = await _call_with_office(hold_s=16)
+    result, office_calls = await _call_with_office(hold_s=24)
     assert result.ok, result.error_text
     first = result.first_audio_at(threshold_dbfs=GREETING_DBFS)
     assert first is not None, f"no greeting audio heard (level {result.rms_dbfs():.1f} dBFS)"
@@ -111,7 +111,7 @@ async def test_same_over_audiosocket(
         pg_database, tmp_path / "spool", RUFBEREIT_MEDIA_TRANSPORT="audiosocket"
     )
     async with running_agent(settings) as agent:
-        result, office_calls = await _call_with_office(hold_s=16)
+        result, office_calls = await _call_with_office(hold_s=24)
         assert result.ok, result.error_text
         assert result.first_audio_at(threshold_dbfs=GREETING_DBFS) is not None, (
             "no greeting over AudioSocket"
