@@ -488,7 +488,7 @@ _RANGE = re.compile(
 _ONE = re.compile(rf"({_NUM})\s*{_SCALE}?", re.IGNORECASE)
 _ABOUT = ("so um die", "um die", "circa", "ca", "zirka", "ungefähr", "etwa", "rund", "so",
           "about", "around", "roughly", "approximately", "some")  # fmt: skip
-_AT_MOST = ("höchstens", "maximal", "max", "bis zu", "nicht mehr als", "unter", "at most",
+_AT_MOST = ("höchstens", "maximal", "max", "bis zu", "bis", "nicht mehr als", "unter", "at most",
             "up to", "no more than", "under", "below", "max")  # fmt: skip
 
 
@@ -529,7 +529,10 @@ def amount(u: Utterance) -> str | None:
     if numbers:
         n, x = numbers[-1]  # "fünf, nein zehntausend": the last one said
         before = norm[: x.start()]
-        if any(before.endswith(f"{w} ") or f" {w} " in f" {before[-20:]}" for w in _AT_MOST):
+        if any(
+            before.endswith(f"{w} ") or (w != "bis" and f" {w} " in f" {before[-20:]}")
+            for w in _AT_MOST
+        ):
             return f"bis {n} {currency}"
         return f"{n} {currency}"  # "so um die ...": an amount is approximate anyway
     if means_unknown(u.norm, u.language):
