@@ -20,6 +20,7 @@ from agent.language import pack
 from agent.profile import BusinessProfile, CatalogueItem, Language
 from agent.understanding.entities.numbers import number_value, text2num
 from agent.understanding.meaning import fold
+from agent.understanding.sounds_like import sounds_like
 
 from .cues import normalize
 from .say import say_list
@@ -333,11 +334,14 @@ def _units(item: CatalogueItem) -> set[str]:
     return {fold(normalize(t)) for u in (item.unit, item.unit_plural) for t in (u.de, u.en)}
 
 
-def _matches(word: str, said: str) -> bool:
-    """A catalogue word said as it is or inflected ('ventile', 'dichtungssets')."""
+def _matches(word: str, said: str, misheard: bool = True) -> bool:
+    """A catalogue word said as it is, inflected ('ventile', 'dichtungssets') or
+    misheard by the recogniser ('fentile')."""
     if said == word:
         return True
-    return len(word) >= 4 and said.startswith(word) and len(said) - len(word) <= 3
+    if len(word) >= 4 and said.startswith(word) and len(said) - len(word) <= 3:
+        return True
+    return misheard and " " not in word and sounds_like(said, word)
 
 
 def find_mentions(profile: BusinessProfile, norm: str) -> list[Mention]:
@@ -351,7 +355,7 @@ def find_mentions(profile: BusinessProfile, norm: str) -> list[Mention]:
                     if i + n > len(toks):
                         break
                     said = " ".join(toks[i : i + n]) if len(parts) > 1 else "".join(toks[i : i + n])
-                    if _matches(word, said):
+                    if _matches(word, said, misheard=n == 1):
                         found.append(Mention(item, i, i + n))
                         break
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))

@@ -65,8 +65,20 @@ def said_any(entries: list[str], reading: Reading, norm: str, lexicon: Lexicon) 
 SIGNAL_SPAN = 12
 
 
+def _signal(signal: list[str], reading: Reading) -> bool:
+    """All of the signal's concepts are there, and not by sound alone: a word the
+    recogniser may have misheard ("Heizungspartum") helps, but never raises an
+    emergency by itself (one concept of the signal must have been heard as it is)."""
+    if not signal or not reading.all(signal, within=SIGNAL_SPAN):
+        return False
+    exact = reading.exact()
+    if len(signal) == 1:
+        return exact.all(signal)
+    return any(exact.all([entry]) for entry in signal)
+
+
 def matches(kind: EmergencyKind, reading: Reading, norm: str, lexicon: Lexicon) -> bool:
-    if any(signal and reading.all(signal, within=SIGNAL_SPAN) for signal in kind.signals):
+    if any(_signal(signal, reading) for signal in kind.signals):
         return True
     return any(_keyword_said(norm, kw, lexicon.negations) for kw in kind.keywords)
 

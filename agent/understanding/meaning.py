@@ -30,6 +30,8 @@ from functools import cached_property, lru_cache
 
 from agent.profile import Language
 
+from .sounds_like import MIN_LENGTH, sounds_like, starts_like
+
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "é": "e", "è": "e"})
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 MAX_GAP = 3  # other words allowed between the words of a multi-word term
@@ -86,6 +88,8 @@ class Hit:
     start: int  # first token
     end: int  # one past the last token
     negated: bool = False
+    #: Found by sound only (a recogniser slip, :mod:`agent.understanding.sounds_like`).
+    fuzzy: bool = False
 
 
 @dataclass
@@ -191,6 +195,11 @@ class Reading:
     def any(self, concepts: Iterable[str]) -> bool:
         return any(self.has(c) for c in concepts)
 
+    def exact(self) -> Reading:
+        """The same reading without the words matched by sound only."""
+        kept = {n: tuple(h for h in hs if not h.fuzzy) for n, hs in self.hits.items()}
+        return Reading(self.toks, {n: hs for n, hs in kept.items() if hs})
+
     def span(self, concept: str) -> tuple[int, int] | None:
         hits = [h for h in self.hits.get(concept, ()) if not h.negated]
         return (hits[0].start, hits[0].end) if hits else None
@@ -245,6 +254,12 @@ class Lexicon:
             c = self.concepts[name]
             for term in c.phrases:
                 raw.setdefault(name, []).extend(c._find_term(term, toks))
+        covered = {i for hs in raw.values() for h in hs for i in range(h.start, h.end)}
+        for i, tok in enumerate(toks):  # a recogniser slip: "Heizungspartum"
+            if i not in covered and len(tok) >= MIN_LENGTH - 1:
+                for name in self._sound_concepts(tok):
+                    if name in names:
+                        raw.setdefault(name, []).append(Hit(name, i, i + 1, fuzzy=True))
         found = {name: _disjoint(hs) for name, hs in raw.items() if hs}
         # a negation inside a phrase ("geht nicht") is part of its meaning, not a negation
         used = {
@@ -254,7 +269,8 @@ class Lexicon:
         negators = [i for i, t in enumerate(toks) if t in self.negations and i not in used]
         starts = sorted({h.start for hs in found.values() for h in hs})
         hits = {
-            name: tuple(Hit(h.concept, h.start, h.end, self._negated(toks, h, negators, starts))
+            name: tuple(Hit(h.concept, h.start, h.end, self._negated(toks, h, negators, starts),
+                            h.fuzzy)
                         for h in hs)
             for name, hs in found.items()
         }  # fmt: skip
@@ -268,6 +284,20 @@ class Lexicon:
             for term in c.words:
                 p = term.words[0]
                 if (not joined or not p.suffix) and p.matches(word) and c.word_ok(word):
+                    out.append(name)
+                    break
+        return tuple(out)
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one lexicon per language lives for the process
+    def _sound_concepts(self, word: str) -> tuple[str, ...]:
+        """The concepts a word stands for when it only sounds like one of their words."""
+        out = []
+        for name, c in self.concepts.items():
+            for term in c.words:
+                p = term.words[0]
+                if p.suffix or len(p.text) < MIN_LENGTH or not c.word_ok(word):
+                    continue
+                if starts_like(word, p.text) if p.prefix else sounds_like(word, p.text):
                     out.append(name)
                     break
         return tuple(out)

@@ -4,6 +4,7 @@ whole words, word starts and compound parts, umlauts folded."""
 from __future__ import annotations
 
 from agent.understanding.meaning import fold, tokens
+from agent.understanding.sounds_like import sounds_like
 
 from ..cues import strip_words
 from ..utterance import Utterance
@@ -172,6 +173,8 @@ def _word_hits(word: str, toks: list[str]) -> int:
             return 1
         if len(t) >= 5 and t.startswith(w[: max(5, len(w) - 2)]):
             return 1  # inflection: "bäder" for "bad" is not reached, "heizungen" is
+        if sounds_like(t, w):
+            return 1  # misheard: "Wärmepumben"
     return 0
 
 

@@ -8,6 +8,8 @@ from agent.actions.calendar import CalendarError, SlotTaken
 from agent.actions.slots import Slot, appointment_types
 from agent.domain import BookAppointment
 from agent.profile import AppointmentType
+from agent.understanding.meaning import fold, tokens
+from agent.understanding.sounds_like import sounds_like
 
 from ..context import FlowContext
 from ..cues import any_phrase, means_asap
@@ -22,9 +24,13 @@ from .slot_search import Wish, choose, later_wish
 def match_type(ctx: FlowContext, u: Utterance) -> AppointmentType | None:
     """The appointment type ``u`` names (longest synonym wins)."""
     best: tuple[int, AppointmentType] | None = None
+    heard = tokens(u.norm)
     for t in appointment_types(ctx.profile):
         for word in (t.name, t.say(ctx.language), *t.synonyms):
-            if any_phrase(u.norm, (word,)) and (best is None or len(word) > best[0]):
+            said = any_phrase(u.norm, (word,)) or (
+                " " not in word.strip() and any(sounds_like(h, fold(word)) for h in heard)
+            )  # "Heizungspartum" is a Heizungswartung misheard
+            if said and (best is None or len(word) > best[0]):
                 best = (len(word), t)
     return best[1] if best else None
 
