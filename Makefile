@@ -60,12 +60,12 @@ coqui-check: ## the optional Coqui voice against the real coqui-tts (own 5.6 GB 
 test: setup lab-up ## all tests against the real Asterisk and PostgreSQL
 	$(PYTEST) -q
 
-lint:
-	ruff check agent tests
-	ruff format --check agent tests
+lint: ## ruff: errors and formatting (agent, tests, the build step)
+	$(PYTHON) -m ruff check agent tests _build_data.py
+	$(PYTHON) -m ruff format --check agent tests _build_data.py
 
-typecheck:
-	mypy
+typecheck: ## mypy --strict on agent/ (settings: [tool.mypy] in pyproject.toml)
+	$(PYTHON) -m mypy --config-file pyproject.toml
 
 check: lint typecheck unit
 

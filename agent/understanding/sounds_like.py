@@ -26,8 +26,9 @@ from rapidfuzz.distance import Levenshtein
 MIN_LENGTH = 6
 #: The shortest word start ("riech*") that may be matched by sound.
 MIN_PREFIX = 7
-#: Above this length, nearly the same letters is enough (one edit in five).
-LETTERS_LENGTH = 8
+#: From this length on (both words), nearly the same letters is enough (one edit in five):
+#: shorter words one letter apart are often other words ("Leitungen", "Leistungen").
+LETTERS_LENGTH = 10
 SIMILARITY = 0.8
 #: The same code is not enough on its own ("Feiertage" and "vorrätig" share one).
 SAME_SOUND_SIMILARITY = 0.6

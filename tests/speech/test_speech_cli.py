@@ -162,3 +162,46 @@ def test_stt_settings_follow_the_business_language() -> None:
     full = Full()
     full.stt = SttSettings(language="de", end_of_turn_ms=300)
     assert stt_settings(full) == full.stt
+
+
+def test_models_pull_whisper_by_kind_and_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rufbereit models pull de --kind whisper --size base` takes only that model's files."""
+    root = tmp_path / "www"
+    root.mkdir()
+    files = {"model.bin": b"w" * 5000, "config.json": b"{}", "tokenizer.json": b"{}",
+             "vocabulary.txt": b"a\n"}  # fmt: skip
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    handler = partial(_QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        specs = "".join(
+            f"      - {{url: '{url}/{n}', name: {n}, sha256: {hashlib.sha256(d).hexdigest()}}}\n"
+            for n, d in files.items()
+        )
+        manifest = tmp_path / "manifest.yaml"
+        manifest.write_text(
+            "models:\n"
+            "  - {name: vosk-model-small-de-test, lang: de, kind: vosk, size: small,"
+            f" url: '{url}/none.zip', sha256: '{'0' * 64}'}}\n"
+            f"  - name: faster-whisper-base\n    lang: de\n    kind: whisper\n    size: base\n"
+            f"    files:\n{specs}"
+        )
+        models_dir = tmp_path / "models"
+        argv = ["models", "pull", "de", "--kind", "whisper", "--size", "base"]
+        argv += ["--models-dir", str(models_dir), "--manifest", str(manifest)]
+        assert main(argv) == 0
+        assert "faster-whisper-base" in capsys.readouterr().out
+        assert sorted(p.name for p in models_dir.iterdir()) == ["faster-whisper-base"]
+        got = models_dir / "faster-whisper-base"
+        assert {p.name for p in got.iterdir()} >= set(files)
+        argv = ["models", "pull", "de", "--kind", "piper", "--manifest", str(manifest)]
+        assert main([*argv, "--models-dir", str(models_dir)]) == 1
+        assert "no piper for language 'de'" in capsys.readouterr().err
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agent.speech import packaged_whisper
 from agent.speech.audio import resample, silence
 from agent.speech.settings import SttSettings
 from agent.speech.stt import RecognitionStream, SpeechRecognizer, SttError, open_recognizer
@@ -144,9 +145,12 @@ async def test_noise_gives_no_words(whisper: WhisperRecognizer) -> None:
     assert text == ""
 
 
-async def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+async def test_missing_model_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(SttError, match=r"model\.bin missing"):
         WhisperRecognizer(tmp_path)
+    monkeypatch.setattr(packaged_whisper, "available", lambda: False)  # no lab Whisper base
     settings = SttSettings(backend="whisper", language="de", models_dir=tmp_path)
     with pytest.raises(SttError, match=r"no whisper model .* set stt\.whisper_model"):
         await open_recognizer(settings)

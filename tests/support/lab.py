@@ -4,6 +4,8 @@ Register in tests/conftest.py: ``pytest_plugins = ["tests.support.lab", ...]``.
 
 - ``lab``: makes sure the lab Asterisk is up (``lab/asterisk.sh up``, once per session,
   re-checked before every test); FAILS with the reason when it cannot be brought up.
+  Once per session it first stops an agent that ``make demo`` left running
+  (:func:`stop_demo_agent`): its Stasis app would take the test agents' calls.
 - ``ari_cleanup``: after the test, hangs up channels and destroys bridges the test left.
 - ``asterisk_channels()`` / ``asterisk_bridges()``: what is in Asterisk right now.
 - ``asterisk_cli(cmd)``: ``asterisk -rx`` in the lab.
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 LAB_SCRIPT = REPO / "lab" / "asterisk.sh"
+DEMO_SCRIPT = REPO / "lab" / "demo.sh"
 ARI_URL = "http://127.0.0.1:8088/ari"
 ARI_USER = "rufbereit"
 ARI_PASSWORD = "lab&pass=1"
@@ -80,9 +85,89 @@ def _bring_up() -> None:
         pytest.fail(f"lab/asterisk.sh up succeeded but ARI does not answer on {ARI_URL}")
 
 
+def lab_dir() -> Path:
+    """The lab's state directory (``$RUFBEREIT_LAB_DIR``), as lab/*.sh use it."""
+    return Path(os.environ.get("RUFBEREIT_LAB_DIR", "/var/tmp/rufbereit-lab"))
+
+
+def _running(pid: int) -> bool:
+    """Is ``pid`` a live process (not gone, not a zombie nobody reaped)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def stop_demo_agent(directory: Path | None = None) -> int | None:
+    """Stop the agent ``make demo`` left running (``lab/demo.sh stop-agent``, which hands its
+    callers to the fallback first); ``directory``: the lab directory with its ``agent.pid``.
+    Returns the pid of the agent that was stopped, None if none was running. FAILS the
+    test with the reason if it cannot be stopped."""
+    directory = directory or lab_dir()
+    pidfile = directory / "agent.pid"
+    if not pidfile.exists():
+        return None
+    try:
+        pid = int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        pid = 0
+    was_running = pid > 0 and _running(pid)
+    proc = subprocess.run(
+        ["bash", str(DEMO_SCRIPT), "stop-agent"],
+        env={**os.environ, "RUFBEREIT_LAB_DIR": str(directory)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if proc.returncode != 0 or (was_running and _running(pid)):
+        out = (proc.stdout + proc.stderr).strip()[-2000:]
+        pytest.fail(f"the demo agent (pid {pid}, {pidfile}) did not stop: {out}")
+    return pid if was_running else None
+
+
+def _stasis_app_gone(within: float) -> bool:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            r = httpx.get(f"{ARI_URL}/applications/{STASIS_APP}", auth=ari_auth(), timeout=2)
+        except httpx.HTTPError:
+            return False
+        if r.status_code == 404:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
+def prepare_lab() -> None:
+    """Once per session: stop an agent left running by ``make demo`` (its Stasis app would
+    take the test agents' calls), then bring the lab up."""
+    stopped = stop_demo_agent()
+    if stopped is not None:
+        warnings.warn(
+            f"stopped the agent that `make demo` left running (pid {stopped}): the tests "
+            "start their own; `lab/demo.sh start-agent` starts it again",
+            stacklevel=1,
+        )
+    _bring_up()
+    if stopped is not None and not _stasis_app_gone(within=10.0):
+        pytest.fail(
+            f"the demo agent (pid {stopped}) was stopped, but the Stasis app "
+            f"{STASIS_APP!r} is still registered with the lab Asterisk"
+        )
+
+
 @pytest.fixture(scope="session")
 def _lab_session() -> None:
-    _bring_up()
+    prepare_lab()
 
 
 @pytest.fixture
@@ -150,5 +235,4 @@ async def ari_cleanup(lab: None) -> AsyncIterator[None]:
 @pytest.fixture(scope="session")
 def lab_log_path() -> Iterator[Path]:
     """The lab Asterisk's messages.log (for assertions on what Asterisk logged)."""
-    lab_dir = Path(os.environ.get("RUFBEREIT_LAB_DIR", "/var/tmp/rufbereit-lab"))
-    yield lab_dir / "asterisk-root" / "var" / "log" / "asterisk" / "messages.log"
+    yield lab_dir() / "asterisk-root" / "var" / "log" / "asterisk" / "messages.log"

@@ -174,9 +174,20 @@ def _numeric_month(m: re.Match[str], today: date) -> Piece | None:
     return _date_piece(m, today, int(m.group("d")), MONTHS[m.group("mon")], m.group("y"))
 
 
-@_rule(r"(?<=\bam )(?P<d>[0-3]?\d)\.(?!\d)")
+_DAY_PREP = r"(?:(?<=\bam )|(?<=\bden )|(?<=\bdem )|(?<=\bvom )|(?<=\bzum ))"
+
+
+@_rule(rf"{_DAY_PREP}(?P<d>[0-3]?\d)\.(?!\d)")
 def _numeric_day(m: re.Match[str], today: date) -> Piece | None:
+    """ "am 27.", "Freitag, dem 13., um 11 Uhr" (Whisper writes the day in digits)."""
     return _date_piece(m, today, int(m.group("d")), None, None)
+
+
+@_rule(rf"{_DAY_PREP}(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\b(?![.:,]?\d)")
+def _numeric_date_no_dot(m: re.Match[str], today: date) -> Piece | None:
+    """ "am 10.12 um 14:30": day and month without the last dot, after "am"/"den"/... (a
+    clock time "9.30" has no month 30; "um 10.12" stays a time)."""
+    return _date_piece(m, today, int(m.group("d")), int(m.group("m")), None)
 
 
 @_rule(r"\b(?P<y>20\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")

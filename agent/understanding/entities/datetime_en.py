@@ -3,7 +3,8 @@
 today/tomorrow/the day after tomorrow/tonight, weekdays ("next tuesday",
 "monday next week"), "next week", "the 27th (of november)", "november 27th",
 "10 am", "at 3 pm", "10:30", "half past eight", "quarter to nine", "ten past
-five", "eight thirty", "noon", parts of the day, "in two hours".
+five", "eight thirty", "noon", parts of the day, "in two hours"; as Whisper writes
+them too: "10 a.m.", "9.30am", "on 12/10" (month first), "10th December".
 """
 
 from __future__ import annotations
@@ -117,6 +118,15 @@ def _hour(m: re.Match[str], _: date) -> Piece | None:
     return _clock(m, _num(m.group("h") or m.group("h2") or m.group("h3")), 0)
 
 
+@_rule(rf"\b(?P<h>1[0-2]|0?[1-9])\.(?P<m>[0-5]\d){_MER}"
+       r"|(?:(?<=\bat )|(?<=\baround )|(?<=\bby ))"
+       r"(?P<h2>[01]?\d|2[0-3])\.(?P<m2>[0-5]\d)\b(?!\.\d)")  # fmt: skip
+def _dotted(m: re.Match[str], _: date) -> Piece | None:
+    """British "9.30am", "at 9.30" (Whisper writes both)."""
+    hour, minute = m.group("h") or m.group("h2"), m.group("m") or m.group("m2")
+    return _clock(m, int(hour), int(minute))
+
+
 @_rule(rf"(?<=\bat )(?P<h>{_H})\s+(?P<m>{_M})\b{_MER}?")
 def _h_m(m: re.Match[str], _: date) -> Piece | None:
     return _clock(m, _num(m.group("h")), _num(m.group("m")))
@@ -206,7 +216,7 @@ def _week(m: re.Match[str], today: date) -> Piece | None:
     return Piece(m.start(), m.end(), day=day, day_grain="week")
 
 
-@_rule(rf"\b(?:the\s+)?(?P<d>{_ORD_WORD})(?:\s+of\s+(?P<mon>{_alt(MONTHS)}))?\b"
+@_rule(rf"\b(?:the\s+)?(?P<d>{_ORD_WORD})(?:\s+(?:of\s+)?(?P<mon>{_alt(MONTHS)}))?\b"
        rf"|\b(?P<mon2>{_alt(MONTHS)})\.?\s+(?:the\s+)?(?P<d2>{_ORD_WORD}|\d{{1,2}})\b"
        rf"|\b(?P<d3>\d{{1,2}})\s+(?P<mon3>{_alt(MONTHS)})\b")  # fmt: skip
 def _date(m: re.Match[str], today: date) -> Piece | None:
@@ -219,6 +229,27 @@ def _date(m: re.Match[str], today: date) -> Piece | None:
     if day is None or not 1 <= day <= 31:
         return None
     found = date_of_month(today, day, MONTHS[mon] if mon else None, None)
+    return None if found is None else Piece(m.start(), m.end(), day=found)
+
+
+_SLASH_PREP = (
+    r"(?:(?<=\bon )|(?<=\bfor )|(?<=\bby )|(?<=\buntil )|(?<=\btill )|(?<=\bfrom )"
+    r"|(?<=\bthe )|(?<=\bbefore )|(?<=\bafter ))"
+)
+
+
+@_rule(rf"{_SLASH_PREP}(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)(?![/\d])"
+       r"|\b(?P<a2>[0-3]?\d)/(?P<b2>[0-3]?\d)/(?P<y>(?:19|20)?\d\d)\b")  # fmt: skip
+def _slash_date(m: re.Match[str], today: date) -> Piece | None:
+    """ "on 12/10", "12/10/2026": Whisper writes English dates the American way, month
+    first; a first number above 12 can only be the day ("25/12"). Without a year only
+    after "on", "for", "by", ... ("3/4" alone may be a fraction)."""
+    first, second = int(m.group("a") or m.group("a2")), int(m.group("b") or m.group("b2"))
+    month, day = (first, second) if first <= 12 else (second, first)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    year = int(m.group("y")) if m.group("y") else None
+    found = date_of_month(today, day, month, year)
     return None if found is None else Piece(m.start(), m.end(), day=found)
 
 

@@ -139,17 +139,43 @@ def fraction_value(word: str) -> float | None:
     return None
 
 
-def number_value(word: str) -> float | None:
-    """Cardinal, fraction or typed decimal ("2,5", "2.5"): the amount a word stands for."""
+#: Digits with thousands separators as each language writes them (Whisper does):
+#: German "15.000" / "1.500,50", English "15,000" / "1,500.50".
+_GROUPED = {
+    "de": re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?"),
+    "en": re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
+}
+_DECIMAL = re.compile(r"\d+[.,]\d+")
+
+
+def digits_value(word: str, language: str = "de") -> float | None:
+    """A number written in digits: "15.000" is 15000 in German, "15,000" in English;
+    the other separator is the decimal point ("2,5" / "2.5"), and a typed "2.5" in
+    German (or "2,5" in English) is taken as a decimal too.
+
+    >>> digits_value("1.500"), digits_value("1.500", "en"), digits_value("1.000,50")
+    (1500.0, 1.5, 1000.5)
+    """
+    if word.isdigit():
+        return float(word)
+    grouped = _GROUPED["en" if language == "en" else "de"]
+    if grouped.fullmatch(word):
+        thousands, point = (",", ".") if language == "en" else (".", ",")
+        return float(word.replace(thousands, "").replace(point, "."))
+    if _DECIMAL.fullmatch(word):
+        return float(word.replace(",", "."))
+    return None
+
+
+def number_value(word: str, language: str = "de") -> float | None:
+    """Cardinal, fraction or digits ("2,5", "2.5", "15.000"): the amount a word stands for."""
     card = cardinal_value(word)
     if card is not None:
         return float(card)
     frac = fraction_value(word)
     if frac is not None:
         return frac
-    if re.fullmatch(r"\d+[.,]\d+", word):
-        return float(word.replace(",", "."))
-    return None
+    return digits_value(word, language) if word[:1].isdigit() else None
 
 
 _ARTICLE_RE = re.compile(r"\bein\b(?!\s+uhr\b)", re.IGNORECASE)

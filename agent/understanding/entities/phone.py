@@ -25,6 +25,12 @@ _REFERENCE_WORDS = {
     "auftragsnummer", "vertragsnummer", "aktenzeichen", "iban", "kontonummer", "invoice",
     "order", "reference",
 }  # fmt: skip
+#: A number right after a street is a house number: "Lindwurmstraße 12, 80331 München" holds
+#: no phone number (Whisper writes the address in digits, the postcode after a comma).
+_STREET_RE = re.compile(
+    r"\w*(?:straße|strasse|str)|\w+(?:weg|platz|allee|gasse|ring|damm|ufer)"
+    r"|street|road|avenue|lane|hausnummer|nr"
+)
 _DATE_RE = re.compile(r"(?:19|20)\d\d-[01]\d-[0-3]\d|[0-3]?\d/[01]?\d/(?:19|20)?\d\d")
 _TOKEN_RE = re.compile(r"\(0\)|\+|\d+|[^\W\d_]+|\S")
 _SOFT_SEPARATORS = {"/", "-", "–", "(", ")"}
@@ -140,12 +146,19 @@ def extract_phone_numbers(text: str, language: str = "de") -> list[Entity]:
         digits, last, nxt = _read_run(toks, i, language)
         start, end = toks[i].start, toks[max(last, i)].end
         before = {t.text for t in toks[max(0, i - 3) : i]}
+        prev = [t.text for t in toks[max(0, i - 2) : i] if t.text != "."][-1:]
+        house = _digits_of(toks[i].text, language) or ""
+        if prev and _STREET_RE.fullmatch(prev[0]) and last > i and house[:1] not in ("", "0"):
+            i += 1  # the house number; a phone number may still follow it
+            continue
         if (
             last >= i
             and len(digits.lstrip("+")) >= MIN_DIGITS
             and not _DATE_RE.fullmatch(text[start:end])
             and not before & _REFERENCE_WORDS
         ):
+            if i > 0 and toks[i - 1].text == "(" and digits[:1] == "0":
+                start = toks[i - 1].start  # "(089) 123-4567": the bracket belongs to it
             found.append(make_entity("phone_number", digits, text, start, end, EXTRACTOR))
             i = last + 1
         else:

@@ -84,7 +84,9 @@ _NOT_AFTER = re.compile(
     r"minus|plus|mal|x|nr|nummer|\w*(?:straße|strasse|str|weg|platz|allee|gasse|ring)"
 )
 _STREET = re.compile(r"street|road|avenue|lane|drive|way|\w*(?:straße|strasse|weg|platz|allee)")
-_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|m²|m³|[^\W\d_]+(?:'[^\W\d_]+)?")
+#: Digits keep their separators ("15.000", "2,5", "1,500.50": :func:`number_value` reads them
+#: by language); a sign after a number ("10 %", "15.000 €") is a token, so it counts nothing.
+_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|m²|m³|[^\W\d_]+(?:'[^\W\d_]+)?|[%€$£]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +105,16 @@ def _amount(words: list[str], language: str) -> float | None:
         try:
             return float(text2num(" ".join(words), "en"))
         except ValueError:
-            return number_value(words[0]) if len(words) == 1 and words[0][0].isdigit() else None
+            if len(words) == 1 and words[0][0].isdigit():
+                return number_value(words[0], "en")
+            return None
     if len(words) > 1:
         if words[0] == "und" or words[-1] == "und":
             return None
         if any(w != "und" and cardinal_value(w) is None for w in words):
             return None
         return number_value(" ".join(words))
-    return number_value(words[0])
+    return number_value(words[0], language)
 
 
 def _fmt(amount: float) -> str:
