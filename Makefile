@@ -48,8 +48,9 @@ bench: setup lab-up ## benchmarks (not part of make test): writes bench/results.
 conversations: ## replay the scripted whole calls (tests/conversations): success per scenario, bench/conversations.json
 	$(PYTHON) -m agent conversations tests/conversations --json bench/conversations.json
 
-models: ## on a customer machine (internet): the German speech models, sha256-pinned, to stt.models_dir
+models: ## on a customer machine (internet): the German speech models and smart-turn, sha256-pinned, to stt.models_dir
 	$(PYTHON) -m agent models pull de $(MODEL_ARGS)
+	$(PYTHON) -m agent.speech.smart_turn_install pull $(MODEL_ARGS)
 
 unit: ## quick tests, no lab and no speech models needed (seconds)
 	$(PYTEST) -m "not integration and not postgres and not slow and not coqui" -q

@@ -20,6 +20,7 @@ from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.greeting import GreetingConversation
 from agent.dialogue.voice import VoiceConversation
 from agent.domain import Command, StartEscalation
+from agent.speech import smart_turn
 from agent.speech.stt import open_recognizer
 from agent.speech.tts import TextToSpeech
 from agent.speech.tts_factory import warm_up
@@ -43,6 +44,7 @@ async def build_conversation(
     if "language" not in stt.model_fields_set:  # hear the language the business speaks
         stt = stt.model_copy(update={"language": settings.language})
     recognizer = await open_recognizer(stt)
+    await smart_turn.open_shared(stt)  # loaded (or found missing) now, not in the first call
     nlu = make_backend(settings.nlu.backend or "embedded", settings)
     profile = settings.business
 

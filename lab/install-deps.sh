@@ -33,4 +33,9 @@ fi
 # The German Whisper base (two PyPI halves) joined and sha256-checked into the model
 # cache (~/.cache/rufbereit/models/whisper-base); a stat per file when it is there.
 "$PYTHON" -m agent models prepare >/dev/null
+# smart-turn (the semantic end of turn): no model hub can be reached here, so the model is
+# taken out of the pipecat-ai wheel from PyPI, sha256-checked, cached in
+# /var/cache/rufbereit-lab/smart-turn and installed into the models directory
+# (/var/lib/rufbereit/models, or RUFBEREIT_MODELS_DIR). A checksum when it is there.
+"$PYTHON" -m agent.speech.smart_turn_install lab >/dev/null
 echo "deps: ok"

@@ -52,6 +52,36 @@ class SttSettings(BaseModel):
         le=3000,
         description="silence after which Whisper starts on the words so far (0: off)",
     )
+    smart_turn: bool = Field(
+        True,
+        description="ask the smart-turn model (when installed) whether a turn whose words "
+        "sound finished sounds finished too (off: the word rules alone decide)",
+    )
+    smart_turn_threshold: float = Field(
+        0.5,
+        gt=0,
+        lt=1,
+        description="P(complete) from which the turn ends; below it the listener waits "
+        "(up to end_of_turn_max_ms). Higher: fewer cut-offs, slower replies",
+    )
+    smart_turn_ask_ms: int = Field(
+        200,
+        ge=20,
+        le=3000,
+        description="silence after which the model is first asked; its answer counts from "
+        "end_of_turn_ms on (asking a little earlier hides its inference time)",
+    )
+    smart_turn_step_ms: int = Field(
+        200,
+        ge=20,
+        le=5000,
+        description="while the model says incomplete, ask it again after this much more silence",
+    )
+    smart_turn_model: Path | None = Field(
+        None,
+        description="smart-turn v3 ONNX file; None: the one installed in models_dir "
+        "(python -m agent.speech.smart_turn_install pull)",
+    )
     echo_gate: bool = Field(
         True,
         description="hold back the assistant's own voice coming back on the line "

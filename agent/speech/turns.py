@@ -8,15 +8,24 @@ in. Finished turns arrive on :attr:`TurnListener.turns` as :class:`UserTurn`;
 ``feed()`` itself never waits for the recogniser, so the caller is heard (and can
 barge in) while a turn is being recognised.
 
-When a turn ends (the adaptive end of turn):
+When a turn ends (the adaptive end of turn, ``docs/speech.md``): after
+``end_of_turn_ms`` of silence it ends as soon as nothing says the caller is still
+in the middle of a sentence, and after ``end_of_turn_max_ms`` in any case:
 
-- after ``end_of_turn_ms`` of silence if the words so far sound finished, after
-  up to ``end_of_turn_max_ms`` if they do not ("am ... äh"), see
-  :mod:`agent.speech.endpointing`;
+- the words so far (:mod:`agent.speech.endpointing`): a turn ending in "am",
+  "und", "äh" or a comma waits for the longer silence;
+- the audio (:mod:`agent.speech.smart_turn`, when the model is installed): after
+  ``smart_turn_ask_ms`` of silence (a little before ``end_of_turn_ms``, so the
+  answer is ready by then) the listener asks smart-turn for P(complete) of the
+  turn's last 8 s; below ``smart_turn_threshold`` it waits and asks again every
+  ``smart_turn_step_ms`` of further silence. The model runs in its own threads
+  while frames keep coming; a model that is missing, still loading or fails leaves
+  the decision to the words;
 - a streaming recogniser (Vosk) knows the words so far at every moment; one that
   does not (Whisper) starts recognising after ``speculate_ms`` of silence, so the
-  transcript is ready when the silence turns out to be the end. Speech that
-  resumes discards that early result.
+  transcript is ready when the silence turns out to be the end (the model is asked
+  meanwhile). Speech that resumes discards that early result and the model's
+  verdict.
 
 Times in events are audio seconds since the listener started.
 """
@@ -29,7 +38,9 @@ import logging
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
+from agent.speech import smart_turn
 from agent.speech.audio import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.speech.echo import EchoGate
 from agent.speech.endpointing import looks_unfinished
@@ -76,6 +87,7 @@ class UserTurn:
     silence_ms: int = 0  # silence that ended the turn
     error: Exception | None = None
     decided_at: float = 0.0  # time.monotonic() when the end of the turn was decided
+    complete_p: float | None = None  # smart-turn's last P(complete) (None: not asked)
 
     @property
     def speech_ended_at(self) -> float:
@@ -99,7 +111,10 @@ class TurnListener:
         sample_rate: int = SAMPLE_RATE,
         partials: bool = True,
         echo: EchoGate | None = None,
+        turn_model: smart_turn.TurnModel | None = None,
     ) -> None:
+        """``turn_model``: a smart-turn model to ask instead of the process's shared one (tests);
+        ``settings.smart_turn`` switches either off."""
         check_rate(sample_rate)
         s = settings or SttSettings()
         self.recognizer = recognizer
@@ -127,11 +142,25 @@ class TurnListener:
         self._stale: asyncio.Future[Transcript] | None = None  # a dropped early start
         self._finishing: asyncio.Task[None] | None = None  # the newest turn being finished
         self._unfinished: set[asyncio.Task[None]] = set()
+        # the semantic end of turn: the turn's audio, the question in flight, the answer
+        self._turn_model = turn_model
+        self._audio = bytearray()
+        self._audio_max = smart_turn.WINDOW_S * sample_rate * SAMPLE_WIDTH
+        self._ask: asyncio.Future[float] | None = None
+        self._asked_at = 0  # silence (ms) when the last question was asked
+        self._complete_p: float | None = None  # the latest answer in this silence
+        self._model_failed = False
+        self._model()  # the first call starts loading the shared model (in the background)
 
     @property
     def in_turn(self) -> bool:
         """The caller is speaking (or pausing inside a turn)."""
         return self._stream is not None
+
+    @property
+    def asking(self) -> bool:
+        """The smart-turn model is working out whether the turn is complete."""
+        return self._ask is not None and not self._ask.done()
 
     @property
     def busy(self) -> bool:
@@ -178,6 +207,7 @@ class TurnListener:
             del self._preroll[: len(self._preroll) - self._preroll_max]
         if self._stream is not None:
             self._stream.accept(frame)
+            self._keep(frame)
         for event in self.vad.process(frame):
             if isinstance(event, SpeechStarted) and self._stream is None:
                 self._open(event.at_s)
@@ -200,21 +230,84 @@ class TurnListener:
         silence = self.vad.silence_ms
         if silence == 0:
             self._drop_early()  # speech again: an early transcript is out of date
+            self._drop_ask()  # and so is the model's verdict
             return
         early_start = s.speculate_ms and silence >= s.speculate_ms
         stale_running = self._stale is not None and not self._stale.done()  # one at a time
         wanted = not self.recognizer.streaming and self._early is None and not stale_running
         if early_start and wanted:
             self._early = asyncio.ensure_future(stream.preview())
-        if silence < s.end_of_turn_ms:
+        if silence < min(s.end_of_turn_ms, s.smart_turn_ask_ms):
             return
-        text = self._words_so_far()
-        if text is None:
-            return  # the early transcript is still being made
-        if silence < s.end_of_turn_max_ms and looks_unfinished(text, s.language):
-            return
+        if silence < s.end_of_turn_max_ms:
+            text = self._words_so_far()  # None: the early transcript is still being made
+            if text is not None and looks_unfinished(text, s.language):
+                return  # the words need a continuation: wait for the longer silence
+            # asked a little before end_of_turn_ms, so its answer is ready by then (and
+            # while Whisper works on the early transcript)
+            complete = self._model_says_complete(silence)
+            if silence < s.end_of_turn_ms or text is None or not complete:
+                return
         ended = self.vad.end_turn()
         self._end(ended.at_s if ended else self.vad.position_s)
+
+    def _model(self) -> smart_turn.TurnModel | None:
+        if not self.settings.smart_turn:
+            return None
+        return self._turn_model or smart_turn.shared(self.settings)
+
+    def _model_says_complete(self, silence: int) -> bool:
+        """Does the audio sound complete? True without a model (the words decide), and
+        when it fails; False while it is being asked. First asked after
+        ``smart_turn_ask_ms`` of silence, again every ``smart_turn_step_ms`` while it
+        says incomplete."""
+        model = self._model()
+        if model is None:
+            return True
+        ask = self._ask
+        if ask is not None and ask.done():
+            self._ask = None
+            try:
+                self._complete_p = ask.result()
+            except (Exception, asyncio.CancelledError) as exc:  # never lose a turn to the
+                self._model_trouble(exc)  # model: the words decide
+                return True
+        s = self.settings
+        if self._complete_p is not None and self._complete_p >= s.smart_turn_threshold:
+            return True
+        due = self._complete_p is None or silence >= self._asked_at + s.smart_turn_step_ms
+        if self._ask is None and due:
+            audio = bytes(self._audio[-self._audio_max :])
+            try:
+                self._ask = asyncio.ensure_future(model.complete(audio, self.sample_rate))
+            except Exception as exc:
+                self._model_trouble(exc)
+                return True
+            self._asked_at = silence
+        return False
+
+    def _model_trouble(self, exc: BaseException) -> None:
+        if not self._model_failed:  # once a call: it will most likely fail again
+            self._model_failed = True
+            log.warning(
+                "smart-turn failed: the word rules decide the end of the turn",
+                extra={"error": repr(exc)},
+            )
+
+    def _keep(self, frame: bytes) -> None:
+        """The turn's audio for the model (its last 8 s)."""
+        if not self.settings.smart_turn:
+            return
+        self._audio += frame
+        if len(self._audio) > 2 * self._audio_max:
+            del self._audio[: -self._audio_max]
+
+    def _drop_ask(self) -> None:
+        ask, self._ask = self._ask, None
+        self._complete_p = None
+        if ask is not None:
+            ask.cancel()  # a question still queued behind others is never computed
+            ask.add_done_callback(_consume)
 
     def _words_so_far(self) -> str | None:
         if self.recognizer.streaming:
@@ -238,8 +331,11 @@ class TurnListener:
 
     def _open(self, at_s: float, *, preroll: bool = True) -> None:
         self._stream = self.recognizer.stream(self.sample_rate)
+        self._audio.clear()
+        self._drop_ask()
         if preroll:
             self._stream.accept(bytes(self._preroll))
+            self._keep(bytes(self._preroll))
         self._turn_start = at_s
         self._last_partial = ""
         self._early = None
@@ -249,9 +345,14 @@ class TurnListener:
         assert stream is not None
         self._stream, self._early = None, None
         silence = 0 if cut else round((self.vad.position_s - ended_at) * 1000)
+        complete_p = self._complete_p
+        self._drop_ask()
+        self._audio.clear()
         previous = self._finishing
         task = asyncio.ensure_future(
-            self._complete(stream, early, previous, self._turn_start, ended_at, cut, silence)
+            self._complete(
+                stream, early, previous, self._turn_start, ended_at, cut, silence, complete_p
+            )
         )
         self._finishing = task
         self._unfinished.add(task)
@@ -266,6 +367,7 @@ class TurnListener:
         ended_at: float,
         cut: bool,
         silence_ms: int,
+        complete_p: float | None = None,
     ) -> None:
         t0 = time.monotonic()
         error: Exception | None = None
@@ -302,6 +404,7 @@ class TurnListener:
             silence_ms=silence_ms,
             error=error,
             decided_at=t0,
+            complete_p=complete_p,
         )
         if previous is not None:
             await asyncio.wait({previous})  # turns are delivered in the order they were spoken
@@ -317,6 +420,7 @@ class TurnListener:
                 "early": used_early,
                 "words": len(transcript.text.split()),
                 "cut": cut,
+                "complete_p": None if complete_p is None else round(complete_p, 2),
             },
         )
         log.debug("caller said", extra={"text": transcript.text})
@@ -324,6 +428,7 @@ class TurnListener:
     async def close(self) -> None:
         """Drop an open turn and any recognition still running."""
         self._drop_early()
+        self._drop_ask()
         if self._stream is not None:
             stream, self._stream = self._stream, None
             await stream.cancel()
@@ -335,7 +440,8 @@ class TurnListener:
             await asyncio.wait(tasks)
 
 
-def _consume(future: asyncio.Future[Transcript]) -> None:
-    """Read a discarded early transcript's outcome so asyncio does not warn about it."""
+def _consume(future: asyncio.Future[Any]) -> None:
+    """Read a discarded early transcript's (or verdict's) outcome so asyncio does not
+    warn about it."""
     if not future.cancelled():
         future.exception()

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import numpy as np
 import pytest
 
+from agent.speech import smart_turn
 from agent.speech.audio import dbfs, silence
 from agent.speech.echo import EchoGate
 from agent.speech.espeak import EspeakTts
@@ -67,6 +68,13 @@ class FakeRecognizer:
         s = FakeStream(self)
         self.streams.append(s)
         return s
+
+
+@pytest.fixture(autouse=True)
+def _no_smart_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the VAD and the word rules: the same whether or not a
+    smart-turn model is installed here (tests/speech/test_smart_turn.py tests it)."""
+    monkeypatch.setattr(smart_turn, "shared", lambda settings: None)
 
 
 @pytest.fixture(scope="module")
