@@ -74,9 +74,10 @@ def _benign_lines() -> list[str]:
     for path in sorted((CORPUS / "de").rglob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for call in data["calls"]:
-            if call["expect"].get("escalations") or call["expect"].get("handover", {}).get(
-                "reason"
-            ) == "emergency":
+            if (
+                call["expect"].get("escalations")
+                or call["expect"].get("handover", {}).get("reason") == "emergency"
+            ):
                 continue
             lines += [s for s in call["say"] if isinstance(s, str) and not s.startswith("/")]
     return lines
