@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from agent.telephony.ari_client import AriClient, AriError
 from agent.telephony.ari_events import ChannelDestroyed, ChannelDtmfReceived, StasisStart
+from agent.telephony.media import MediaSession
 from agent.telephony.media_connector import MediaConnector, MediaLeg, media_channel_id
 
 log = logging.getLogger(__name__)
@@ -176,10 +177,14 @@ class AnnouncedCall:
     ) -> CallAnswer:
         bridge_id = f"{self._prefix}bridge-{key}"
         leg: MediaLeg | None = None
+        draining: asyncio.Task[None] | None = None
         leg_id = uuid.uuid4()
         try:
             self._active.add(media_channel_id(leg_id))
             leg = await self._connector.connect(leg_id)
+            # what the person says is not listened to (keys come as ARI events): read it
+            # anyway, or the leg's buffer fills and drops "caller audio" with a warning
+            draining = _task(_drain(leg.session))
             await self._ari.create_bridge(bridge_id, bridge_type="mixing")
             await self._ari.add_channel(bridge_id, [cid, leg.channel_id])
             said = await speech
@@ -211,6 +216,8 @@ class AnnouncedCall:
                 return CallAnswer("accepted", "pressed 1", answered=True)
             return CallAnswer("declined", "pressed 2", answered=True)
         finally:
+            if draining is not None:
+                draining.cancel()
             if leg is not None:
                 with contextlib.suppress(Exception):
                     await leg.session.close()
@@ -223,6 +230,13 @@ class AnnouncedCall:
         # already gone (404) or Asterisk unreachable: nothing left to clean
         with contextlib.suppress(AriError):
             await op
+
+
+async def _drain(session: MediaSession) -> None:
+    """Read and drop the leg's incoming audio until it closes (or this is cancelled)."""
+    with contextlib.suppress(Exception):  # nothing here is needed: never fail the call
+        async for _ in session.events():
+            pass
 
 
 async def _first_key(digits: asyncio.Queue[str]) -> str:

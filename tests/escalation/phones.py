@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from tests.support.phones import SIPP_DIR, SippPhone
+from tests.support.phones import SIPP_DIR, Codec, SippPhone
 
 DTMF_SCENARIO = SIPP_DIR / "uas_answer_dtmf.xml"
 
@@ -24,9 +24,15 @@ def dtmf_scenario(digit: str, delay_ms: int) -> Path:
 
 @contextlib.asynccontextmanager
 async def pressing_phone(
-    phone: str, digit: str, *, delay_ms: int = 1500, hangup_after_s: float | None = 30.0
+    phone: str,
+    digit: str,
+    *,
+    delay_ms: int = 1500,
+    hangup_after_s: float | None = 30.0,
+    codec: str | Codec = "pcmu",
 ) -> AsyncIterator[SippPhone]:
-    """A phone that answers every call and presses ``digit`` after ``delay_ms``."""
+    """A phone that answers every call (in ``codec``) and presses ``digit`` after
+    ``delay_ms``."""
     scenario = dtmf_scenario(digit, delay_ms)
-    async with SippPhone(phone, str(scenario), hangup_after_s=hangup_after_s) as p:
+    async with SippPhone(phone, str(scenario), hangup_after_s=hangup_after_s, codec=codec) as p:
         yield p

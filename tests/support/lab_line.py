@@ -4,16 +4,19 @@ Silence is sent between sentences (a phone never stops sending), sentences are
 sent when asked, and the caller can wait until the assistant has answered and
 fallen quiet again. With ``echo_db`` the line also sends back what it hears, that
 much quieter and about 0.2 s later: a handset's echo. Used by the voice call tests
-and by `make bench`.
+and by `make bench`. Audio is 16-bit PCM at the phone's codec rate
+(``RtpEndpoint.sample_rate``: 8 kHz for u-law and A-law, 16 kHz for G.722).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
-from agent.speech.audio import resample, rms, samples
+from agent.speech.audio import SAMPLE_RATE, resample, rms, samples
+from agent.speech.espeak import EspeakTts
 from agent.speech.piper_tts import PiperTts
 from agent.storage import CallEventRow, CallLog, CallRow
 from tests.support.phones import RtpEndpoint, dbfs
@@ -30,7 +33,11 @@ class Line:
         sentence starts at most that late (20 for a caller who cuts in at a given moment;
         the echo needs 200)."""
         self.rtp = rtp
-        self.silence = SILENCE_8K_200MS if echo_db is not None else bytes(16 * idle_ms)
+        self.rate = rtp.sample_rate
+        self._echo_bytes = self.rate * 2 // 5  # 200 ms
+        self.silence = bytes(
+            self._echo_bytes if echo_db is not None else self.rate * idle_ms // 500
+        )
         self.echo_gain = None if echo_db is None else 10 ** (-echo_db / 20)
         self._echoed = 0  # packets already sent back as echo
         self.queue: asyncio.Queue[bytes] = asyncio.Queue()
@@ -55,15 +62,20 @@ class Line:
             return b""
         packets = self.rtp.packets[self._echoed :]
         self._echoed += len(packets)
-        heard = b"".join(p.pcm for p in packets)[: len(SILENCE_8K_200MS)]
+        heard = b"".join(p.pcm for p in packets)[: self._echo_bytes]
         quieter = (samples(heard) * self.echo_gain).astype("<i2").tobytes()
-        return quieter.ljust(len(SILENCE_8K_200MS), b"\0")
+        return quieter.ljust(self._echo_bytes, b"\0")
+
+    def seconds(self, pcm: bytes) -> float:
+        """How long ``pcm`` (16-bit, at the line's rate) takes to say."""
+        return len(pcm) / (2 * self.rate)
 
     async def say(self, pcm: bytes) -> None:
-        """Speak ``pcm`` (16-bit 8 kHz) and return when its last packet is sent."""
+        """Speak ``pcm`` (16-bit, at the line's rate: ``rtp.sample_rate``) and return when
+        its last packet is sent."""
         self._sent.clear()
         await self.queue.put(pcm)
-        await asyncio.wait_for(self._sent.wait(), len(pcm) / 16000 + 5)
+        await asyncio.wait_for(self._sent.wait(), self.seconds(pcm) + 5)
 
     def loud_since(self, since: float) -> list[float]:
         return [
@@ -115,6 +127,24 @@ def piper_caller_voice() -> CallerVoice:
     return speak
 
 
+def espeak_caller_voice(
+    voice: str = "de", rate_wpm: int = 160, sample_rate: int = 8000
+) -> CallerVoice:
+    """German sentences as a caller says them into a phone: espeak-ng through the project's
+    own engine (``voice``: "de", "de+m3", ...; ``rate_wpm`` words a minute), at the phone
+    codec's ``sample_rate`` (8000 for u-law and A-law, 16000 for G.722), trimmed to the
+    speech. espeak-ng is deterministic: the same audio every run."""
+    tts = EspeakTts(voices={"de": voice}, rate_wpm=rate_wpm)
+
+    async def speak(text: str) -> bytes:
+        pcm = await tts.synthesize(text, "de")  # 16 kHz
+        if sample_rate != SAMPLE_RATE:
+            pcm = resample(pcm, SAMPLE_RATE, sample_rate)
+        return trimmed(pcm)
+
+    return speak
+
+
 def trimmed(pcm: bytes, threshold_dbfs: float = -45.0, frame: int = 320) -> bytes:
     """``pcm`` without the quiet before and after the speech (frames of ``frame`` bytes)."""
     loud = [i for i in range(0, len(pcm) - frame + 1, frame)
@@ -149,6 +179,68 @@ async def converse(
             await line.assistant_done()
         if then is not None:
             await then(line)
+    finally:
+        sender.cancel()
+
+
+#: what a caller answers: (a regular expression on the assistant's question, the answer)
+Answers = Sequence[tuple[str, str]]
+
+
+def answer_for(words: str, answers: Answers) -> str | None:
+    """The answer to the assistant's last question in ``words`` (its last sentence with a
+    question mark, else its last sentence): the first of ``answers`` whose pattern is found
+    there (case-insensitive); None when none fits (the caller says nothing more)."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.?!])\s+", words) if s.strip()]
+    questions = [s for s in sentences if s.endswith("?")]
+    last = (questions or sentences or [""])[-1]
+    for pattern, answer in answers:
+        if re.search(pattern, last, re.IGNORECASE):
+            return answer
+    return None
+
+
+async def answer_questions(
+    rtp: RtpEndpoint,
+    voice: CallerVoice,
+    first: str,
+    answers: Answers,
+    last_words: Callable[[], Awaitable[str]],
+    *,
+    said: list[str] | None = None,
+    max_turns: int = 10,
+    then: Callable[[Line], Awaitable[None]] | None = None,
+) -> None:
+    """A caller who listens: waits for the greeting, says ``first``, then after each reply
+    answers the assistant's question (``answer_for`` on ``last_words()``, what the
+    assistant said since the caller's last turn) until no answer fits or ``max_turns``
+    sentences were said; then ``then(line)``. A misheard sentence gets the assistant's
+    question again, and so the same answer again, as a real caller would give it.
+    ``said`` gets every sentence spoken, in order. The sentences are synthesised while the
+    greeting plays. The phone keeps sending (silence) until the call ends, as a phone
+    does: place_call cancels this when sipp exits."""
+    texts = list(dict.fromkeys([first, *(a for _, a in answers)]))
+    await rtp.wait_for_peer(10)
+    line = Line(rtp)
+    sender = asyncio.create_task(line.run())
+    try:
+        speech = dict(zip(texts, await asyncio.gather(*(voice(t) for t in texts)), strict=True))
+        await line.assistant_done()  # the greeting
+        text: str | None = first
+        for _ in range(max_turns):
+            if text is None:
+                break
+            if said is not None:
+                said.append(text)
+            await line.say(speech[text])
+            await line.assistant_done()
+            text = answer_for(await last_words(), answers)
+            if text is None:  # the reply's record may be a moment behind its audio
+                await asyncio.sleep(1.0)
+                text = answer_for(await last_words(), answers)
+        if then is not None:
+            await then(line)
+        await asyncio.Event().wait()  # on the line until the call ends
     finally:
         sender.cancel()
 
