@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The demo: start the agent against the lab, place a call with a sipp phone,
-# and print what happened. Expects `make lab-up` to have run (make demo does).
-#   lab/demo.sh              start the agent (if not running) and place a demo call
-#   lab/demo.sh start-agent  start the agent in the background
+# The demo: start the agent against the lab with German voice (lab/demo_profile.py:
+# Whisper base, closed today, Thomas Huber on call), then a German caller books an
+# appointment by voice and reports an emergency that rings the technician's phone
+# (lab/demo_call.py); prints both sides of each call, what was stored and the reply
+# times. Expects `make lab-up` to have run (make demo does).
+#   lab/demo.sh              (re)start the demo agent and place the demo calls
+#   lab/demo.sh start-agent  start the demo agent in the background
 #   lab/demo.sh stop-agent   stop it (callers are handed to the fallback first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,22 +13,24 @@ LAB_DIR=${RUFBEREIT_LAB_DIR:-/var/tmp/rufbereit-lab}
 PYTHON=${PYTHON:-python3}
 PIDFILE="$LAB_DIR/agent.pid"
 LOG="$LAB_DIR/agent.log"
+PROFILE="$LAB_DIR/demo-profile.yaml"
 mkdir -p "$LAB_DIR"
 
 agent_running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
 start_agent() {
   if agent_running; then echo "agent: already running (pid $(cat "$PIDFILE"))"; return; fi
-  setsid "$PYTHON" -m agent --log-level INFO run >>"$LOG" 2>&1 < /dev/null &
+  "$PYTHON" -m lab.demo_profile "$PROFILE"  # closed today, on call now: made afresh
+  RUFBEREIT_PROFILE="$PROFILE" setsid "$PYTHON" -m agent --log-level INFO run >>"$LOG" 2>&1 < /dev/null &
   echo $! >"$PIDFILE"
-  for _ in $(seq 1 100); do
-    if curl -fsS -u 'rufbereit:lab&pass=1' http://127.0.0.1:8088/ari/applications/rufbereit >/dev/null 2>&1; then
+  for _ in $(seq 1 300); do
+    if grep -q "rufbereit is answering calls" <(tail -c 20000 "$LOG" 2>/dev/null); then
       echo "agent: running (pid $(cat "$PIDFILE")), log $LOG"; return
     fi
     agent_running || { echo "agent: exited; last log lines:" >&2; tail -20 "$LOG" >&2; exit 1; }
     sleep 0.2
   done
-  echo "agent: did not register the Stasis app within 20 s; log $LOG" >&2; exit 1
+  echo "agent: did not start answering calls within 60 s; log $LOG" >&2; exit 1
 }
 
 stop_agent() {
@@ -42,6 +47,8 @@ case "${1:-demo}" in
   start-agent) start_agent ;;
   stop-agent) stop_agent ;;
   demo)
+    stop_agent >/dev/null  # a fresh profile: closed today, on call now
+    : >"$LOG"
     start_agent
     "$PYTHON" -m lab.demo_call
     echo "The agent keeps answering calls to 800 (log: $LOG). Try: rufbereit doctor; rufbereit calls"
