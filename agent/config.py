@@ -209,16 +209,49 @@ def load_settings(
 
     ``profile_path`` defaults to ``$RUFBEREIT_PROFILE``, then the bundled example.
     """
+    path, data = profile_data(profile_path, env)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+def profile_data(
+    profile_path: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """The profile's YAML with the environment's overrides, not validated (ConfigError if
+    it cannot be read as YAML)."""
     env = os.environ if env is None else env
     path = Path(profile_path or env.get("RUFBEREIT_PROFILE") or example_profile_path())
     data = _read_yaml(path)
     for var, dotted in ENV_VARS.items():
         if env.get(var):
             _set_dotted(data, dotted, env[var])
+    return path, data
+
+
+def ari_settings(
+    profile_path: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> AriSettings:
+    """Only the ARI section, for tools that must work while the rest of the profile is
+    broken (the rescue after a failed start): an unreadable profile counts as empty, so
+    the environment alone can give ARI's address and password."""
+    env = os.environ if env is None else env
     try:
-        return Settings.model_validate(data)
+        path, data = profile_data(profile_path, env)
+    except ConfigError:
+        path, data = Path(str(profile_path or "")), {}
+        for var, dotted in ENV_VARS.items():
+            if dotted.startswith("ari.") and env.get(var):
+                _set_dotted(data, dotted, env[var])
+    try:
+        return _AriOnly.model_validate({"ari": data.get("ari") or {}}).ari
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
+
+
+class _AriOnly(Section):
+    ari: AriSettings
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -228,6 +261,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"cannot read the business profile {path}: {exc.strerror}. "
             "Fix: set RUFBEREIT_PROFILE or --profile to an existing YAML file."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not UTF-8 text (byte {exc.start}). Fix: save it as UTF-8 "
+            "(umlauts included) in your editor."
         ) from None
     try:
         data = yaml.safe_load(text) or {}
