@@ -225,9 +225,33 @@ def profile_data(
     path = Path(profile_path or env.get("RUFBEREIT_PROFILE") or example_profile_path())
     data = _read_yaml(path)
     for var, dotted in ENV_VARS.items():
-        if env.get(var):
-            _set_dotted(data, dotted, env[var])
+        if (value := env_value(env, var)) is not None:
+            _set_dotted(data, dotted, value)
     return path, data
+
+
+def env_value(env: Mapping[str, str], var: str) -> str | None:
+    """``var`` from the environment, or from a file, so that secrets need not sit in the
+    environment: ``<var>_FILE`` names the file (docker secrets: /run/secrets/...), or
+    systemd's credentials directory has a file named ``var`` (``LoadCredential=``).
+    One trailing newline is dropped. ConfigError if a named file cannot be read."""
+    if env.get(var):
+        return env[var]
+    path: str | None = env.get(f"{var}_FILE")
+    if not path and env.get("CREDENTIALS_DIRECTORY"):
+        candidate = Path(env["CREDENTIALS_DIRECTORY"]) / var
+        path = str(candidate) if candidate.is_file() else None
+    if not path:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(
+            f"cannot read {var} from {path}: {reason}. Fix: make the file readable by the "
+            f"rufbereit user, or set {var} itself."
+        ) from None
+    return text[:-1] if text.endswith("\n") else text
 
 
 def ari_settings(
@@ -242,8 +266,8 @@ def ari_settings(
     except ConfigError:
         path, data = Path(str(profile_path or "")), {}
         for var, dotted in ENV_VARS.items():
-            if dotted.startswith("ari.") and env.get(var):
-                _set_dotted(data, dotted, env[var])
+            if dotted.startswith("ari.") and (value := env_value(env, var)) is not None:
+                _set_dotted(data, dotted, value)
     try:
         return _AriOnly.model_validate({"ari": data.get("ari") or {}}).ari
     except ValidationError as exc:

@@ -92,6 +92,17 @@ def _print_call(call: dict[str, Any], events: list[dict[str, Any]], latencies: l
               f"{statistics.median(agent_side):.2f} s, max {max(agent_side):.2f} s")  # fmt: skip
 
 
+async def _shown(url: str, placed: tuple[CallResult, list[float]]) -> bool:
+    """Print the call as the agent recorded it; False if it failed."""
+    result, latencies = placed
+    call = await _finished_call(url)
+    if not result.ok or call is None:
+        print(f"  the call failed: {result.error_text or 'no record'}")
+        return False
+    _print_call(call, await call_events(url, call["id"]), latencies)
+    return True
+
+
 async def _rows(url: str, sql: str, *params: object) -> list[tuple[Any, ...]]:
     db = Database(url)
     try:
@@ -122,12 +133,8 @@ async def booking(settings: Settings, url: str) -> bool:
         "Nein danke, auf Wiederhören.",
     ]
     print(f"demo 1/2: a booking by voice (German, G.722), {CALLER} calls 800 ...")
-    result, latencies = await _call(lines, hold_s=120)
-    call = await _finished_call(url)
-    if not result.ok or call is None:
-        print(f"  the call failed: {result.error_text or 'no record'}")
+    if not await _shown(url, await _call(lines, hold_s=120)):
         return False
-    _print_call(call, await call_events(url, call["id"]), latencies)
     rows = await _rows(
         url,
         "SELECT appointment_type, starts_at, name, phone, status FROM appointments"
@@ -152,13 +159,10 @@ async def emergency(url: str) -> bool:
     ]
     print("demo 2/2: an emergency after hours; the on-call technician's phone rings ...")
     async with pressing_phone("oncall1", "1", delay_ms=3000) as technician:
-        result, latencies = await _call(lines, hold_s=150, then_wait_s=120)
+        placed = await _call(lines, hold_s=150, then_wait_s=120)
         rang = technician.calls
-    call = await _finished_call(url)
-    if not result.ok or call is None:
-        print(f"  the call failed: {result.error_text or 'no record'}")
+    if not await _shown(url, placed):
         return False
-    _print_call(call, await call_events(url, call["id"]), latencies)
     rows = await _rows(
         url,
         "SELECT kind, address, state, acknowledged_by FROM escalations"

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -46,6 +46,7 @@ from tests.escalation.phones import pressing_phone
 from tests.support.lab import ari_client
 from tests.support.lab_line import CallerVoice, Line, answer_questions, espeak_caller_voice
 from tests.support.phones import RtpEndpoint, as_codec, dbfs, place_call
+from tests.support.polling import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -348,18 +349,6 @@ async def test_an_emergency_after_hours_rings_the_technician_over_a_law(
 # ---------------------------------------------------------------------------- handover
 
 
-async def _until(check: Callable[[], Awaitable[Any]], within: float, what: str) -> Any:
-    async def poll() -> Any:
-        while not (found := await check()):  # noqa: ASYNC110 (polling a condition)
-            await asyncio.sleep(0.05)
-        return found
-
-    try:
-        return await asyncio.wait_for(poll(), within)
-    except TimeoutError:
-        raise AssertionError(f"{what}: not within {within} s") from None
-
-
 async def test_a_handover_to_the_office_over_a_law(
     lab: None, ari_cleanup: None, pg_database: str, tmp_path: Path, german_whisper: Path
 ) -> None:
@@ -387,7 +376,7 @@ async def test_a_handover_to_the_office_over_a_law(
             calls = await agent.call_log.recent_calls(1)
             seen["caller"] = calls[0]["channel_id"]
             seen["handover"] = f"{HANDOVER_PREFIX}{calls[0]['id']}"
-            await _until(joined, 25, "the office in the caller's bridge")
+            await until(joined, 25, "the office in the caller's bridge")
             seen["joined"] = time.monotonic()
             await asyncio.sleep(3.0)  # caller and office talk (the office's tone)
             seen["checked"] = time.monotonic()

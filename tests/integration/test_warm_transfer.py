@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from tests.escalation.phones import pressing_phone
 from tests.support.lab import asterisk_bridges, asterisk_channels
 from tests.support.lab_line import CallerVoice, Line, converse, finished_call
 from tests.support.phones import CallResult, RtpEndpoint, SippPhone, dbfs, place_call, run_uas
+from tests.support.polling import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -62,20 +62,6 @@ def _open_all_week(pg_database: str, tmp_path: Path, ring_timeout_s: int = 8) ->
     )
 
 
-async def _until(check: Callable[[], Awaitable[Any]], within: float, what: str) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``within`` seconds."""
-
-    async def poll() -> Any:
-        while not (found := await check()):  # noqa: ASYNC110 (polling a condition)
-            await asyncio.sleep(0.05)
-        return found
-
-    try:
-        return await asyncio.wait_for(poll(), within)
-    except TimeoutError:
-        raise AssertionError(f"{what}: not within {within} s") from None
-
-
 async def _phone_reached(phone: SippPhone, what: str, within: float) -> float:
     """Wait until the phone's ``what`` counter is 1; when that was seen (monotonic)."""
     await asyncio.wait_for(phone.wait_for(what, 1, within=within), within + 1)
@@ -96,7 +82,7 @@ async def _nothing_left(existing: set[str], within: float = 5.0) -> None:
         return not left
 
     try:
-        await _until(clean, within, "cleanup")
+        await until(clean, within, "cleanup")
     except AssertionError:
         raise AssertionError(f"left behind in Asterisk: {left}") from None
 
@@ -159,7 +145,7 @@ async def test_the_office_presses_1_and_talks_with_the_caller(
             seen["caller"] = calls[0]["channel_id"]
             seen["handover"] = f"{HANDOVER_PREFIX}{calls[0]['id']}"
             # the office listens, presses 1, hears "putting you through", then joins
-            await _until(joined, 20, "the office in the caller's bridge")
+            await until(joined, 20, "the office in the caller's bridge")
             seen["joined"] = time.monotonic()
             await asyncio.sleep(3.0)  # caller and office talk (the office's tone)
             seen["bridges"] = [set(b.channels) for b in await agent.ari.list_bridges()]

@@ -104,3 +104,38 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
     bad.write_text("business: [unclosed", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_settings(bad, env={})
+
+
+# ---------------------------------------------------------------- secrets from files
+
+
+def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
+    """docker secrets: RUFBEREIT_ARI_PASSWORD_FILE=/run/secrets/...; one trailing newline
+    (as `echo` writes it) is not part of the password."""
+    secret = tmp_path / "ari_password"
+    secret.write_text("s3cret&=x\n", encoding="utf-8")
+    settings = load_settings(env={"RUFBEREIT_ARI_PASSWORD_FILE": str(secret)})
+    assert settings.ari.password.get_secret_value() == "s3cret&=x"
+
+
+def test_systemd_credentials_are_read(tmp_path: Path) -> None:
+    """LoadCredential=RUFBEREIT_DATABASE_URL:/etc/rufbereit/db-url puts the file into
+    $CREDENTIALS_DIRECTORY under the variable's name."""
+    (tmp_path / "RUFBEREIT_DATABASE_URL").write_text("postgresql://u:pw@db:5432/r")
+    settings = load_settings(env={"CREDENTIALS_DIRECTORY": str(tmp_path)})
+    assert settings.database.url.get_secret_value() == "postgresql://u:pw@db:5432/r"
+
+
+def test_the_environment_wins_over_a_file(tmp_path: Path) -> None:
+    secret = tmp_path / "pw"
+    secret.write_text("from-file")
+    env = {"RUFBEREIT_ARI_PASSWORD": "from-env", "RUFBEREIT_ARI_PASSWORD_FILE": str(secret)}
+    assert load_settings(env=env).ari.password.get_secret_value() == "from-env"
+
+
+def test_an_unreadable_secret_file_names_the_variable_and_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(env={"RUFBEREIT_ARI_PASSWORD_FILE": str(tmp_path / "missing")})
+    text = str(err.value)
+    assert "RUFBEREIT_ARI_PASSWORD" in text and str(tmp_path / "missing") in text
+    assert "Fix:" in text
