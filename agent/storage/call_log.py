@@ -9,8 +9,10 @@ then writes go straight to the database again.
 
 Nothing is lost: a record is acknowledged only once it is committed or fsync'd, replay
 is idempotent (a crash mid-replay repeats a segment harmlessly), a spool left by a
-crashed process is replayed by the next one, and a record the database refuses for good
-(bad data) is kept in the spool's ``rejected.jsonl``. Recording never raises into the
+crashed process is replayed by the next one, a record the database refuses for good
+(bad data) is kept in the spool's ``rejected.jsonl``, and when the spool's disk is full
+too, records are kept in memory (in order, up to ``MAX_HELD``) until the database is
+back. Recording never raises into the
 call path and never logs caller data above DEBUG.
 """
 
@@ -62,6 +64,11 @@ class _Result(enum.Enum):
     REJECTED = "rejected"
 
 
+#: records kept in memory while neither the database nor the spool can take them (a few
+#: hundred bytes each: ~50 MB at most, hours of calls)
+MAX_HELD = 200_000
+
+
 @dataclass(slots=True)
 class CallLogStats:
     """Counters since start (for the doctor command, metrics and tests)."""
@@ -70,7 +77,8 @@ class CallLogStats:
     spooled: int = 0  # to the disk spool
     replayed: int = 0  # from the spool to the database
     rejected: int = 0  # refused by the database for good; kept in rejected.jsonl
-    lost: int = 0  # neither database nor spool could take it (disk full and db down)
+    held: int = 0  # kept in memory: database down and the spool's disk full
+    lost: int = 0  # not even memory could keep it (MAX_HELD), or held at shutdown
 
 
 class CallLog:
@@ -102,6 +110,9 @@ class CallLog:
         self._task: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         self._schema_error_logged = False
+        # records neither the database nor the spool could take, in order; once one is
+        # here, later ones follow it (never overtaking it on the disk), until replayed
+        self._held: list[CallOp] = []
         self.stats = CallLogStats()
 
     @property
@@ -172,6 +183,15 @@ class CallLog:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(remaining):
                         await self._replay()
+        for op in self._held:  # the disk may have room again; else they are lost
+            try:
+                await self._spool.append(to_json(op))
+            except SpoolError:
+                self.stats.lost += 1
+        if self._held and self.stats.lost:
+            log.error("call records LOST at shutdown: database down and spool full",
+                      extra={"records": self.stats.lost})  # fmt: skip
+        self._held.clear()
         if not self._spool.empty:
             log.warning(
                 "call records remain in the spool; they will be replayed on the next start",
@@ -253,6 +273,9 @@ class CallLog:
             )
 
     async def _to_spool(self, op: CallOp) -> None:
+        if self._held:
+            self._hold(op)
+            return
         try:
             await self._spool.append(to_json(op))
         except SpoolError as exc:
@@ -261,15 +284,30 @@ class CallLog:
             if result is _Result.OK:
                 self.stats.written += 1
                 return
-            self.stats.lost += 1
             log.error(
-                "call record LOST: the database is unavailable and the spool is not writable",
-                extra={"call_id": str(op.call_id), "op": op.op_name, "error": str(exc)},
+                "the spool is not writable and the database is down: call records are kept "
+                "in memory until the database is back",
+                extra={"spool_dir": str(self.spool_dir), "error": str(exc)},
             )
+            self._hold(op)
             return
         self.stats.spooled += 1
         if not self._spooling:
             self._set_spooling(True)  # wakes the replayer; later appends leave its back-off be
+
+    def _hold(self, op: CallOp) -> None:
+        if len(self._held) >= MAX_HELD:
+            self.stats.lost += 1
+            log.error(
+                "call record LOST: database down, spool not writable, memory buffer full",
+                extra={"call_id": str(op.call_id), "op": op.op_name},
+            )
+            return
+        self._held.append(op)
+        self.stats.held += 1
+        if not self._spooling:
+            self._set_spooling(True)
+        self._wake.set()
 
     async def _reject(self, op: CallOp, reason: str) -> None:
         self.stats.rejected += 1
@@ -411,6 +449,12 @@ class CallLog:
                             return False
                     await self._spool.remove(segment)
                     count += len(ops)
+            while self._held:  # newer than anything on the disk
+                batch = self._held[: self._replay_batch]
+                if not await self._apply_batch(batch):
+                    return False
+                del self._held[: len(batch)]
+                count += len(batch)
             self._set_spooling(False)
             if count:
                 log.info(

@@ -189,10 +189,17 @@ class Spool:
             self._active_lines = 0
             _fsync_dir(self.directory)
         view = memoryview(data)
-        while view:
-            written = os.write(self._active_fd, view)
-            view = view[written:]
-        os.fdatasync(self._active_fd)
+        try:
+            while view:
+                written = os.write(self._active_fd, view)
+                view = view[written:]
+            os.fdatasync(self._active_fd)
+        except OSError:
+            # a full disk takes part of the batch: cut the half line off again, so the
+            # segment holds only whole records (the caller keeps them elsewhere)
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._active_fd, self._active_bytes)
+            raise
         self._active_bytes += len(data)
 
     def _seal_active_sync(self) -> None:
@@ -244,7 +251,10 @@ class Spool:
             else:
                 bad.append(raw)
         if bad:
-            where = self._quarantine_sync(segment, bad)
+            try:
+                where: Path | str = self._quarantine_sync(segment, bad)
+            except OSError as exc:  # a full disk: the lines are garbage; say so, go on
+                where = f"not kept ({exc.strerror})"
             log.warning(
                 "spool segment had unreadable lines; they were moved aside, the rest is used",
                 extra={

@@ -18,7 +18,7 @@ import sys
 import textwrap
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -385,3 +385,53 @@ async def test_a_dead_server_is_retried_with_back_off_not_per_write(tmp_path: Pa
             await log.close(grace=0.1)
     finally:
         server.close()
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A directory on a 256 KB filesystem of its own (tmpfs), for a spool to fill."""
+    mount = tmp_path / "small-fs"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.fail(f"cannot mount a small tmpfs (needs root): {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+async def test_spool_disk_full_and_database_down_loses_nothing(
+    proxied_db: Database, pg_proxy: PgProxy, pg_database: str, full_disk: Path
+) -> None:
+    """The spool's filesystem fills up while the database is down: records are kept in
+    memory, in order, and written once the database is back."""
+    await pg_proxy.stop()
+    log = CallLog(proxied_db, full_disk / "spool", **FAST)
+    await log.start()
+    (full_disk / "ballast").write_bytes(b"x" * (160 * 1024))  # most of the disk
+    ids = [uuid.uuid4() for _ in range(10)]
+    expected: list[tuple[str, int]] = []
+    for n, call_id in enumerate(ids):
+        await log.started(_start(call_id, n))
+        for i in range(40):  # ~100 bytes each: the spool runs out of room on the way
+            await log.event(call_id, "turn", {"i": i, "pad": "x" * 60}, T0)
+            expected.append((str(call_id), i))
+        await log.ended(call_id, T0 + timedelta(seconds=30), "resolved", "normal")
+    assert log.stats.held > 0, "the disk was expected to fill up"
+    assert log.stats.lost == 0
+    assert log.stats.spooled + log.stats.held == 10 * 42
+
+    await pg_proxy.start()
+    async with asyncio.timeout(15):
+        await log.flush()
+    rows = _rows(
+        pg_database, "SELECT call_id::text, (data->>'i')::int FROM call_events ORDER BY id"
+    )
+    assert rows == expected  # every one, once, in order
+    calls = _rows(pg_database, "SELECT count(*) FROM calls WHERE outcome = 'resolved'")
+    assert calls == [(10,)]
+    await log.close()

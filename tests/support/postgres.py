@@ -13,8 +13,6 @@ Tests that use any of these are marked ``postgres`` automatically.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import queue
 import subprocess
@@ -29,6 +27,7 @@ import pytest
 from psycopg import sql
 
 from agent.storage import Database, migrate
+from tests.support.tcp_proxy import TcpProxy
 
 REPO = Path(__file__).resolve().parents[2]
 LAB_SCRIPT = REPO / "lab" / "postgres.sh"
@@ -163,15 +162,12 @@ async def migrated_db(pg_database: str) -> AsyncIterator[Database]:
         await db.close()
 
 
-class PgProxy:
-    """A TCP forwarder 127.0.0.1:<port> -> the lab server that can be switched off and on."""
+class PgProxy(TcpProxy):
+    """A :class:`TcpProxy` to the lab PostgreSQL server."""
 
     def __init__(self, lab: LabPostgres) -> None:
+        super().__init__(lab.host, lab.port)
         self.lab = lab
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def url(self, dbname: str) -> str:
         """The URL of ``dbname`` through the proxy."""
@@ -180,57 +176,6 @@ class PgProxy:
     def url_for(self, direct_url: str) -> str:
         """``direct_url`` (a lab database URL) rewritten to go through the proxy."""
         return self.url(direct_url.rsplit("/", 1)[1])
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
-
-    async def start(self) -> None:
-        """Listen (again, on the same port): the database is reachable."""
-        if self._server is not None:
-            return
-        self._server = await asyncio.start_server(self._handle, HOST, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        """Stop listening and cut every open connection: the database is gone."""
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        for writer in list(self._writers):
-            writer.transport.abort()
-        self._writers.clear()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        if server is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 1.0)
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
-        try:
-            up_reader, up_writer = await asyncio.open_connection(self.lab.host, self.lab.port)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._writers.add(up_writer)
-        for src, dst in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pipe(src, dst))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    @staticmethod
-    async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-        try:
-            while data := await src.read(65536):
-                dst.write(data)
-                await dst.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            dst.transport.abort()
 
 
 @pytest.fixture
