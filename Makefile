@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PYTEST ?= $(PYTHON) -m pytest
 
-.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench models coqui-check conversations
+.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench soak models coqui-check conversations
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -43,7 +43,12 @@ bench: setup lab-up ## benchmarks (not part of make test): writes bench/results.
 		tests/speech/test_tts_latency.py tests/escalation/test_bench.py \
 		tests/integration/test_voice_call.py
 	$(PYTEST) -q -m slow tests/integration/test_calls.py
+	$(PYTHON) -m bench.wer_de
+	$(PYTHON) -m bench.smart_turn
 	$(PYTHON) -m bench.run
+
+soak: setup lab-up ## 20 calls without pause for 30 minutes (not in make test): memory, handles, latency over time -> bench/soak.json
+	$(PYTHON) -m bench.soak --minutes 30 --calls 20
 
 conversations: ## replay the scripted whole calls (tests/conversations): success per scenario, bench/conversations.json
 	$(PYTHON) -m agent conversations tests/conversations --json bench/conversations.json

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from agent.actions.services import ActionServices
 from agent.actions.warm_transfer import WarmTransfer
 from agent.config import Settings
 from agent.conversation_factory import build_conversation
+from agent.health import INTERVAL_S, report_forever
 from agent.speech.tts import TextToSpeech
 from agent.speech.tts_factory import make_tts
 from agent.storage import CallLog, Database
@@ -178,6 +180,17 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with running_agent(settings):
+    async with running_agent(settings) as agent:
+        stats = agent.call_log.stats
+        health = asyncio.create_task(
+            report_forever(
+                lambda: agent.controller.active_calls,
+                lambda: {"records_spooled": stats.spooled, "records_held": stats.held,
+                         "records_lost": stats.lost},
+                float(os.environ.get("RUFBEREIT_HEALTH_INTERVAL_S", INTERVAL_S)),
+            ),
+            name="health",
+        )  # fmt: skip
         await stop.wait()
+        health.cancel()
         log.info("stopping: handing active callers to the fallback")
