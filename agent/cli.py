@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if args.func is rescue_callers:  # works while the profile is broken: ARI's section is enough
+        code: int = rescue_callers(args)
+        return code
+    if args.func is _run:
+        from agent.telephony import guard
+
+        if os.environ.get(guard.ENV_SWITCH) == "parent":  # containers: the guard is PID 1
+            setup_logging("INFO", os.environ.get("RUFBEREIT_LOG_FORMAT", "json"))
+            return guard.supervise(list(sys.argv[1:] if argv is None else argv), args.profile)
+        guard.start(args.profile)  # first: it rescues the callers of a start that fails
     try:
         settings = load_settings(args.profile)
     except ConfigError as exc:
@@ -48,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="answer calls until stopped (SIGINT/SIGTERM)")
     run.set_defaults(func=_run)
+
+    rescue = sub.add_parser(
+        "rescue",
+        help="send every caller left in the Stasis app to the dialplan fallback "
+        "(after the agent died; systemd's ExecStopPost runs it)",
+    )
+    rescue.set_defaults(func=rescue_callers)
 
     doctor = sub.add_parser(
         "doctor", help="check ARI, the Stasis app, the dialplan, the database, media, voice"
@@ -82,10 +100,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from agent import network_guard
+
+    network_guard.force_offline()  # before any model library is imported
+    mode = os.environ.get("RUFBEREIT_NETWORK_GUARD", "strict")
+    if mode != "off":  # "report": log only
+        network_guard.install(network_guard.configured_hosts(settings), strict=mode != "report")
     from agent.app import serve
 
     asyncio.run(serve(settings))
     return 0
+
+
+def rescue_callers(args: argparse.Namespace) -> int:
+    from agent.telephony.guard import prepare, run_rescue
+
+    setup_logging(args.log_level or "WARNING", "text")
+    try:
+        prepared = prepare(args.profile)
+    except ConfigError as exc:
+        print(f"rufbereit: {exc}", file=sys.stderr)
+        return 2
+    summary = asyncio.run(run_rescue(prepared))
+    print(summary)
+    return 1 if summary.startswith("rescue failed") or "could not" in summary else 0
 
 
 def _doctor(settings: Settings, args: argparse.Namespace) -> int:
