@@ -59,10 +59,11 @@ def start_agent(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[
         )  # fmt: skip
 
 
-async def answering(agent: Agent, within: float = 90.0) -> None:
-    """Until the agent logs that it answers calls; fails the test if it exits first."""
+async def answering(agent: Agent, within: float = 90.0, since: int = 0) -> None:
+    """Until the agent logs that it answers calls (after byte ``since`` of its log: a
+    restarted agent writes on); fails the test if it exits first."""
     deadline = time.monotonic() + within
-    while "rufbereit is answering calls" not in agent.log.read_text(errors="replace"):
+    while "rufbereit is answering calls" not in agent.log.read_text(errors="replace")[since:]:
         if agent.proc.poll() is not None or time.monotonic() > deadline:
             pytest.fail(f"the agent did not start (exit {agent.proc.poll()}):\n{agent.tail()}")
         await asyncio.sleep(0.2)
