@@ -32,6 +32,7 @@ from agent.health import INTERVAL_S, report_forever
 from agent.speech.tts import TextToSpeech
 from agent.speech.tts_factory import make_tts
 from agent.storage import CallLog, Database
+from agent.systemd_notify import notify, watchdog_forever
 from agent.telephony.ari_client import AriClient, AriUnavailable
 from agent.telephony.call import Conversation
 from agent.telephony.call_controller import CallController
@@ -191,6 +192,10 @@ async def serve(settings: Settings) -> None:
             ),
             name="health",
         )  # fmt: skip
+        notify("READY=1")  # systemd (Type=notify): the agent answers calls now
+        watchdog = asyncio.create_task(watchdog_forever(), name="systemd-watchdog")
         await stop.wait()
+        notify("STOPPING=1")
         health.cancel()
+        watchdog.cancel()
         log.info("stopping: handing active callers to the fallback")

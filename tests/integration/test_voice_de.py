@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -436,18 +436,8 @@ async def test_barge_in_in_german_stops_the_reply(
             line = Line(rtp, idle_ms=20)  # the caller's words start within 20 ms
             sender = asyncio.create_task(line.run())
             try:
-                await line.assistant_done()  # the greeting, to its end
-                await line.say(question)
-                await line.first_reply_after(line.said_at)
-                await asyncio.sleep(1.0)  # into the answer (about 9 s long) ...
-                for _ in range(50):  # ... in the middle of a word, so a pause is not a stop
-                    if line.loud_now():
-                        break
-                    await asyncio.sleep(0.005)
-                asked, asked_wall = time.monotonic(), datetime.now(UTC)
-                await line.say(interruption)
-                onset = line.said_at  # its first packet went out
-                onset_wall = asked_wall + timedelta(seconds=onset - asked)
+                onset, onset_epoch = await line.talk_over_the_answer(question, interruption, 1.0)
+                onset_wall = datetime.fromtimestamp(onset_epoch, UTC)
                 window_end = onset + line.seconds(interruption)
                 late = [t for t in line.loud_since(onset) if t <= window_end]
                 measured["quiet_after_ms"] = (max(late, default=onset) - onset) * 1000

@@ -111,6 +111,25 @@ class Line:
             await asyncio.sleep(0.1)
         raise AssertionError("the assistant did not answer")
 
+    async def talk_over_the_answer(
+        self, question: bytes, interruption: bytes, into_s: float
+    ) -> tuple[float, float]:
+        """After the greeting, ask ``question``; ``into_s`` seconds into the answer, in the
+        middle of a word (so a pause is not taken for the stop), say ``interruption``.
+        Returns (monotonic, wall-clock) time of the interruption's first packet."""
+        await self.assistant_done()  # the greeting, to its end
+        await self.say(question)
+        await self.first_reply_after(self.said_at)
+        await asyncio.sleep(into_s)
+        for _ in range(50):
+            if self.loud_now():
+                break
+            await asyncio.sleep(0.005)
+        asked, asked_wall = time.monotonic(), time.time()
+        await self.say(interruption)
+        onset = self.said_at  # its first packet went out
+        return onset, asked_wall + (onset - asked)
+
 
 CallerVoice = Callable[[str], Awaitable[bytes]]
 
