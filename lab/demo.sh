@@ -21,10 +21,12 @@ agent_running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; 
 start_agent() {
   if agent_running; then echo "agent: already running (pid $(cat "$PIDFILE"))"; return; fi
   "$PYTHON" -m lab.demo_profile "$PROFILE"  # closed today, on call now: made afresh
+  local from
+  from=$(($(stat -c %s "$LOG" 2>/dev/null || echo 0) + 1))  # only this run's lines count
   RUFBEREIT_PROFILE="$PROFILE" setsid "$PYTHON" -m agent --log-level INFO run >>"$LOG" 2>&1 < /dev/null &
   echo $! >"$PIDFILE"
   for _ in $(seq 1 300); do
-    if grep -q "rufbereit is answering calls" <(tail -c 20000 "$LOG" 2>/dev/null); then
+    if tail -c "+$from" "$LOG" 2>/dev/null | grep -q "rufbereit is answering calls"; then
       echo "agent: running (pid $(cat "$PIDFILE")), log $LOG"; return
     fi
     agent_running || { echo "agent: exited; last log lines:" >&2; tail -20 "$LOG" >&2; exit 1; }
