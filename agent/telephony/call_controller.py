@@ -28,7 +28,6 @@ from agent.config import Settings
 from agent.storage import CallLog, CallStarted
 from agent.telephony.ari_client import AriClient, AriError, AriHttpError
 from agent.telephony.ari_events import (
-    Channel,
     ChannelDestroyed,
     ChannelHangupRequest,
     StasisEnd,
@@ -48,6 +47,7 @@ from agent.telephony.media_connector import (
     MediaLeg,
     media_channel_id,
 )
+from agent.telephony.rescue import BRIDGE_PREFIX, FOREIGN_PREFIXES, RESULT_VAR, in_app
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +78,6 @@ class Transferred:
     partner: str | None
 
 
-RESULT_VAR = "RUFBEREIT_RESULT"
-# Channels of this app that other services create (escalation calls to technicians, the
-# office rung for a warm transfer).
-FOREIGN_PREFIXES = ("rufbereit-oncall-", "rufbereit-handover-")
-BRIDGE_PREFIX = "rufbereit-"
 #: At shutdown, how long a call we were already ending may take to clean up.
 STOP_CLEANUP_S = 5.0
 
@@ -381,7 +376,7 @@ class CallController:
                 continue
             if channel.id.startswith(MEDIA_CHANNEL_PREFIX):
                 await self._quietly(self._ari.hangup(channel.id))
-            elif _in_our_app(channel, self._settings.ari.app):
+            elif in_app(channel, self._settings.ari.app):
                 log.warning("resync: caller left behind by an earlier run; sending to fallback")
                 with contextlib.suppress(AriHttpError):
                     await self._ari.set_channel_var(channel.id, RESULT_VAR, "fallback")
@@ -453,10 +448,3 @@ def _leg(call: ActiveCall) -> MediaLeg:
 
 def _ms(call: ActiveCall) -> int:
     return round((time.monotonic() - call.t0) * 1000)
-
-
-def _in_our_app(channel: Channel, app: str) -> bool:
-    return (
-        channel.dialplan_app_name == "Stasis"
-        and (channel.dialplan_app_data or "").split(",")[0] == app
-    )

@@ -33,9 +33,13 @@ from agent.telephony.ari_rest import AriError, AriHttpError, AriRest
 
 log = logging.getLogger(__name__)
 
+# The names the agent gives what it creates in Asterisk; the call controller uses them
+# too (this module stays light: the guard imports it).
 RESULT_VAR = "RUFBEREIT_RESULT"
-#: channels the agent creates itself (media legs, technician and office calls): hung up
-OWN_CHANNEL_PREFIXES = ("rufbereit-media-", "rufbereit-oncall-", "rufbereit-handover-")
+#: calls the agent places itself (technician, office)
+FOREIGN_PREFIXES = ("rufbereit-oncall-", "rufbereit-handover-")
+#: channels the agent creates (media legs and those calls): hung up by the rescue
+OWN_CHANNEL_PREFIXES = ("rufbereit-media-", *FOREIGN_PREFIXES)
 BRIDGE_PREFIX = "rufbereit-"
 REASON = "agent_down"
 
@@ -117,10 +121,10 @@ async def _app_channels(ari: AriRest) -> list[Channel]:
         if exc.status != 404:
             raise
         ids = set()
-    return [c for c in channels if c.id in ids or _in_app(c, ari.app)]
+    return [c for c in channels if c.id in ids or in_app(c, ari.app)]
 
 
-def _in_app(channel: Channel, app: str) -> bool:
+def in_app(channel: Channel, app: str) -> bool:
     return (
         channel.dialplan_app_name == "Stasis"
         and (channel.dialplan_app_data or "").split(",")[0] == app
