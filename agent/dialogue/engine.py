@@ -40,6 +40,7 @@ from agent.understanding.nlu import NluBackend
 from . import values
 from .answers import answer
 from .answers.about import about_assistant
+from .caller_text import tidy
 from .catalogue import find_mentions
 from .context import FlowContext
 from .cues import (
@@ -144,11 +145,12 @@ class DialogueEngine:
     async def on_text(self, text: str) -> Turn:
         if self.state.ended:
             return Turn(end=self.state.ended)
-        if not text.strip():
+        text = tidy(text)
+        if not text:
             return await self.on_silence()
         self.state.silence = 0
         self.state.caller_turns += 1
-        self.state.history.append(("caller", text.strip()))
+        self.state.history.append(("caller", text))
         u = await understand(self.nlu, self.ctx, text, self.threshold)
         if self.state.hold is not None:
             return self._finish(self._while_holding(u))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +37,9 @@ from agent.telephony.media.audiosocket_codec import (
 from agent.telephony.media.websocket_media import MediaStart, parse_control
 from agent.understanding.nlu import NluBackend
 
-FAST = settings(max_examples=300, deadline=None)
+#: ``make fuzz`` runs this many times the examples (FUZZ_SCALE); ``make test`` once
+SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
+FAST = settings(max_examples=300 * SCALE, deadline=None)
 BERLIN = ZoneInfo("Europe/Berlin")
 EVENTS = [
     "StasisStart", "StasisEnd", "ChannelDtmfReceived", "ChannelHangupRequest",
@@ -238,7 +241,7 @@ def _engine(nlu: NluBackend, hour: int) -> DialogueEngine:
     )  # fmt: skip
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=80 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow,
           HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(st.lists(st.one_of(WORDS, KEYS.map(tuple)), min_size=1, max_size=6),
        st.sampled_from([9, 22]))  # fmt: skip

@@ -46,8 +46,8 @@ def agent_env(database_url: str, spool: Path, **extra: str) -> dict[str, str]:
         RUFBEREIT_SPOOL_DIR=str(spool),
         RUFBEREIT_STT_BACKEND="whisper",
         RUFBEREIT_LOG_LEVEL="INFO",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
