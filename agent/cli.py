@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     from agent.actions.export import add_export_commands
     from agent.conversations.cli import add_conversations_command
     from agent.dialogue.simulate import add_simulate_command
+    from agent.knowledge.cli import add_knowledge_commands
     from agent.speech.cli import add_speech_commands
     from agent.speech.say_cli import add_say_command
     from agent.understanding.cli import add_nlu_commands
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     add_escalation_commands(sub)
     add_export_commands(sub)
     add_conversations_command(sub)
+    add_knowledge_commands(sub)
     return p
 
 

@@ -44,6 +44,7 @@ ENV_VARS: dict[str, str] = {
     "RUFBEREIT_DATABASE_URL": "database.url",
     "RUFBEREIT_SPOOL_DIR": "database.spool_dir",
     "RUFBEREIT_LANGUAGE": "business.language",
+    "RUFBEREIT_KNOWLEDGE_DIR": "business.knowledge.dir",
     "RUFBEREIT_MEDIA_TRANSPORT": "media.transport",
     "RUFBEREIT_AUDIOSOCKET_BIND": "media.audiosocket_bind",
     "RUFBEREIT_AUDIOSOCKET_ADVERTISE": "media.audiosocket_advertise",
@@ -227,7 +228,18 @@ def profile_data(
     for var, dotted in ENV_VARS.items():
         if (value := env_value(env, var)) is not None:
             _set_dotted(data, dotted, value)
+    _relative_to(path.parent, data, ("business", "knowledge", "dir"))
     return path, data
+
+
+def _relative_to(base: Path, data: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """A relative path in the profile is relative to the profile's own folder."""
+    node: Any = data
+    for key in keys[:-1]:
+        node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, dict) and isinstance(node.get(keys[-1]), str):
+        value = Path(node[keys[-1]]).expanduser()
+        node[keys[-1]] = str(value if value.is_absolute() else base / value)
 
 
 def env_value(env: Mapping[str, str], var: str) -> str | None:

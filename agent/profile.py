@@ -1,7 +1,8 @@
 """The business profile: what the owner configures about their company.
 
-Everything the assistant says about the business comes from here and nowhere
-else (opening hours, address, services, facts, the on-call rota). The model is
+Everything the assistant says about the business comes from here and from the
+documents it names (``knowledge``), and nowhere else (opening hours, address,
+services, facts, the on-call rota). The model is
 strict: unknown keys are errors, so a typo in the YAML stops start-up with the
 field's name instead of being silently ignored.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -101,6 +103,35 @@ class Fact(Strict):
     topic: str
     keywords: list[str] = []
     answer: Texts
+
+
+class Knowledge(Strict):
+    """The business's own documents, answered from when the profile has no answer."""
+
+    dir: Path = Field(description="folder of Markdown, text, HTML and PDF files; a relative "
+                      "path is relative to the profile file")  # fmt: skip
+    #: the documents' language (default: the business's); callers in another language
+    #: get no answer from them
+    language: Language | None = None
+    synonyms: list[list[str]] = Field(
+        default_factory=list,
+        description="groups of words that mean the same, e.g. [[therme, heizkessel, kessel]]",
+    )
+    min_confidence: float = Field(
+        0.75, ge=0.3, le=1.0,
+        description="share of the question's topic words a passage must hold to be said",
+    )  # fmt: skip
+
+    @field_validator("dir")
+    @classmethod
+    def _folder_exists(cls, v: Path) -> Path:
+        if not v.is_dir():
+            raise ValueError(
+                f"the knowledge folder {str(v)!r} does not exist; create it and put the "
+                f"business's documents (.md, .txt, .html, .pdf) in it, or remove "
+                f"business.knowledge"
+            )
+        return v
 
 
 class Service(Strict):
@@ -305,6 +336,7 @@ class BusinessProfile(Strict):
     area_served: str | None = Field(None, description="how the area is described to callers")
     area: ServiceArea = ServiceArea()
     facts: list[Fact] = []
+    knowledge: Knowledge | None = None
     texts: Greetings
     handover: Handover
     on_call: OnCall | None = None

@@ -8,6 +8,8 @@ One YAML file per language next to this module. Adding a language is adding a fi
   closings, fillers, ...), each a list of words or phrases;
 - ``concepts``: meanings for emergency signals and questions (``gas``, ``smell``, ...),
   each a list of term patterns (see :mod:`agent.understanding.meaning`);
+- ``knowledge``: words for answers from documents (generic question words, synonym
+  groups as space-separated words);
 - ``dialect``: regional and colloquial word forms and their standard form
   ("riacht" -> "riecht"), applied before the cues and the NLU read an utterance.
 """
@@ -40,6 +42,10 @@ class LanguagePack(BaseModel):
     cues: dict[str, list[str]] = {}
     concepts: dict[str, list[str]] = {}
     dialect: dict[str, str] = {}
+    #: for answers from documents (agent/knowledge): ``generic`` words a question has
+    #: besides its topic ("sagen", "gibt"), ``synonyms`` groups of words that mean the same
+    #: there ("kostet", "Preis", "€")
+    knowledge: dict[str, list[str]] = {}
 
     def prompt(self, key: str) -> str:
         try:

@@ -3,7 +3,8 @@
 ``answer(ctx, u)`` tries, in order: the truth about the assistant (a person? recorded?),
 opening hours for the moment asked about, services (yes or "not on my list"), the area
 served, prices of catalogue items, how long an appointment takes, and the profile's
-facts. Each answerer returns an :class:`Answer` only when the question is clearly
+facts; then the business's documents (``business.knowledge``), which also settle what
+the profile is unsure of. Each answerer returns an :class:`Answer` only when the question is clearly
 about its topic; when none is sure, there is no answer (the flows then say so, offer a
 call back and keep the question word for word). No answer is ever invented.
 """
@@ -20,6 +21,7 @@ from .catalogue_prices import about_item_price
 from .durations import about_duration
 from .facts import about_facts
 from .hours import about_hours
+from .knowledge import about_knowledge
 from .result import Answer
 from .services import about_services
 
@@ -48,9 +50,13 @@ def answer(
     is a question even without a question's form ("und bar geht auch")."""
     if asked and u.intent != "faq":
         u = replace(u, intent="faq")
+    found = None
     for answerer in _ANSWERERS:
         found = answerer(ctx, u, appointment_type)
         if found is not None:
-            ctx.last_topic = found.topic
-            return found
-    return None
+            break
+    if found is None or found.unsure:  # the profile wins where it knows the answer
+        found = about_knowledge(ctx, u, appointment_type) or found
+    if found is not None:
+        ctx.last_topic = found.topic
+    return found
