@@ -202,6 +202,15 @@ def example_profile_path() -> Path:
     return Path(str(resources.files("agent") / "profiles" / DEFAULT_PROFILE))
 
 
+def example_profile_data() -> dict[str, Any]:
+    """The example profile's YAML with its relative paths made absolute, to be changed and
+    written elsewhere (the demo, tests) without losing its handbook."""
+    path = example_profile_path()
+    data = _read_yaml(path)
+    _relative_to(path.parent, data, ("business", "knowledge", "dir"))
+    return data
+
+
 def load_settings(
     profile_path: Path | str | None = None,
     env: Mapping[str, str] | None = None,

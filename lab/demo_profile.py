@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from agent.config import example_profile_path
+from agent.config import example_profile_data
 
 
 def demo_profile(now: datetime) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(example_profile_path().read_text(encoding="utf-8"))
+    data: dict[str, Any] = example_profile_data()
     business = data["business"]
     tz = ZoneInfo(business.get("timezone", "Europe/Berlin"))
     local = now.astimezone(tz)

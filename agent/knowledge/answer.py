@@ -78,7 +78,10 @@ def ask(index: KnowledgeIndex, question: str, *,
                       if _matched(c, own)) / total  # fmt: skip
         # more of the question's words and their synonyms in the text: more evidence
         evidence = len({t for c in concepts for t in c.alternatives} & own)
-        rank = coverage + 0.3 * in_text + 0.02 * evidence + 0.05 * hit.score / best_score
+        # then the first passage under a heading (the general answer before the details
+        # and the table's other rows), then BM25
+        first = 0.05 / (1 + hit.passage.order)
+        rank = coverage + 0.3 * in_text + 0.02 * evidence + first + 0.03 * hit.score / best_score
         scored.append((rank, coverage, hit))
     scored.sort(key=lambda s: -s[0])
     _, coverage, hit = scored[0]
@@ -96,6 +99,14 @@ def ask(index: KnowledgeIndex, question: str, *,
         return KnowledgeAnswer(None, coverage, sources, reason, missing)
     text = _spoken(index, hit, concepts, weights)
     return KnowledgeAnswer(text, coverage, sources, "answered", missing)
+
+
+def holds_topic(index: KnowledgeIndex, question: str, text: str) -> bool:
+    """``text`` (a profile's fact) holds every topic word of ``question``: "Was kostet die
+    Anfahrt?" is answered by the fact on prices, "Was kostet die Wartung einer
+    Wärmepumpe?" is not (it names no heat pump)."""
+    terms = frozenset(index.analyzer.index_terms(text))
+    return all(_matched(c, terms) for c in index.concepts(question) if not c.facet)
 
 
 def _weight(index: KnowledgeIndex, c: Concept) -> float:
@@ -175,6 +186,8 @@ _SPEAK = [
     (re.compile(r"\bMwSt\.?"), "Mehrwertsteuer"),
     (re.compile(r"\bStd\."), "Stunde"),
     (re.compile(r"\bNr\."), "Nummer"),
+    (re.compile(r"\s?m²"), " Quadratmeter"),
+    (re.compile(r"\s?m³"), " Kubikmeter"),
     (re.compile(r"\bMo\.?\s*[–-]\s*Fr\.?"), "Montag bis Freitag"),
     (re.compile(r"\bMo\.?\s*[–-]\s*Do\.?"), "Montag bis Donnerstag"),
     (re.compile(r"(?<=\d)\s*[–—]\s*(?=\d)"), " bis "),

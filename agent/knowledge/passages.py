@@ -30,6 +30,8 @@ class Passage:
     file: str
     headings: tuple[str, ...]
     text: str
+    #: 0 for the first passage under its heading, 1 for the next, ...
+    order: int = 0
 
     @property
     def heading(self) -> str:
@@ -69,8 +71,13 @@ def sentences(text: str) -> list[str]:
 def passages(sections: list[Section], first_id: int = 0) -> list[Passage]:
     out: list[Passage] = []
 
+    seen: dict[tuple[str, tuple[str, ...]], int] = {}
+
     def add(section: Section, text: str) -> None:
-        out.append(Passage(first_id + len(out), section.file, section.headings, text))
+        key = (section.file, section.headings)
+        order = seen.get(key, 0)
+        seen[key] = order + 1
+        out.append(Passage(first_id + len(out), section.file, section.headings, text, order))
 
     for section in sections:
         group: list[str] = []

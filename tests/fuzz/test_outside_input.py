@@ -22,7 +22,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.config import ConfigError, example_profile_path, load_settings
+from agent.config import ConfigError, example_profile_data, load_settings
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.simulate import load_backend
 from agent.dialogue.turn import Turn
@@ -157,7 +157,7 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-EXAMPLE = yaml.safe_load(example_profile_path().read_text(encoding="utf-8"))
+EXAMPLE = example_profile_data()
 PATHS = _paths(EXAMPLE)
 
 

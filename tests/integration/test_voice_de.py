@@ -38,7 +38,7 @@ import pytest
 import yaml
 
 from agent.app import running_agent
-from agent.config import Settings, example_profile_path, load_settings
+from agent.config import Settings, example_profile_data, load_settings
 from agent.speech import packaged_whisper
 from agent.speech.audio import rms
 from agent.storage import CallEventRow, CallLog, CallRow, Database
@@ -114,7 +114,7 @@ def german_whisper() -> Path:
 
 def _settings(pg_database: str, tmp_path: Path, **business: Any) -> Settings:
     """The German example profile with ``business`` changes, Whisper (de) at ``BEAM``."""
-    data = yaml.safe_load(example_profile_path().read_text(encoding="utf-8"))
+    data = example_profile_data()
     data["business"].update(business)
     data["business"]["holidays"] = []
     path = tmp_path / "profile.yaml"

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from agent.app import running_agent
-from agent.config import Settings, example_profile_path, load_settings
+from agent.config import Settings, example_profile_data, load_settings
 from agent.speech.audio import rms, samples
 from agent.speech.stt import open_recognizer
 from agent.storage import CallEventRow, CallRow, Database
@@ -44,7 +44,7 @@ LOUD_DBFS = -40.0  # speech; line silence is far below
 
 def _open_all_week(pg_database: str, tmp_path: Path, ring_timeout_s: int = 8) -> Settings:
     """The example profile, open every day all day, no holidays, the office on OFFICE."""
-    data = yaml.safe_load(example_profile_path().read_text(encoding="utf-8"))
+    data = example_profile_data()
     business = data["business"]
     business["opening_hours"] = {day: ["00:00-23:59"] for day in WEEK}
     business["holidays"] = []

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from agent.config import ConfigError, example_profile_path, load_settings
+from agent.config import ConfigError, example_profile_data, load_settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -21,7 +21,7 @@ def _write(tmp_path: Path, data: dict) -> Path:
 
 
 def _example() -> dict:
-    return yaml.safe_load(example_profile_path().read_text(encoding="utf-8"))
+    return example_profile_data()
 
 
 def test_example_profile_loads() -> None:

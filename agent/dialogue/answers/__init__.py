@@ -55,8 +55,8 @@ def answer(
         found = answerer(ctx, u, appointment_type)
         if found is not None:
             break
-    if found is None or found.unsure:  # the profile wins where it knows the answer
-        found = about_knowledge(ctx, u, appointment_type) or found
+    # the profile wins where it knows the answer (agent/dialogue/answers/knowledge.py)
+    found = about_knowledge(ctx, u, appointment_type, instead_of=found) or found
     if found is not None:
         ctx.last_topic = found.topic
     return found

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import logging
 
-from agent.knowledge.answer import ask
+from agent.knowledge.answer import ask, holds_topic
 from agent.knowledge.index import current_index
 
 from ..context import FlowContext
+from ..cues import without_greeting
 from ..utterance import Utterance
 from .result import Answer, asking
 
 log = logging.getLogger(__name__)
 
 
-def about_knowledge(ctx: FlowContext, u: Utterance, appointment_type: str | None) -> Answer | None:
+def about_knowledge(
+    ctx: FlowContext, u: Utterance, appointment_type: str | None, *, instead_of: Answer | None
+) -> Answer | None:
+    """The documents' answer; ``instead_of`` is the profile's, which wins unless it is
+    unsure, or is one of its facts that misses a topic word the documents' answer has
+    ("Wärmepumpenwartung" against the fact on call-out prices)."""
     settings = ctx.profile.knowledge
     if settings is None or not asking(u) or not u.text:
         return None
@@ -31,7 +37,15 @@ def about_knowledge(ctx: FlowContext, u: Utterance, appointment_type: str | None
     except OSError as exc:  # the folder went away: no answer, the call goes on
         log.warning("knowledge folder unreadable", extra={"error": str(exc)})
         return None
-    found = ask(index, u.standard or u.text, min_confidence=settings.min_confidence)
+    # "n Abend, wie lang dauert ...": the greeting is no topic
+    question = without_greeting(u.standard or u.text, u.language)
+    fact_topics = {f.topic for f in ctx.profile.facts}
+    if instead_of is not None and not instead_of.unsure:
+        if instead_of.topic not in fact_topics:
+            return None  # hours, area, services, prices of articles: the profile knows
+        if holds_topic(index, question, " ".join(instead_of.says)):
+            return None
+    found = ask(index, question, min_confidence=settings.min_confidence)
     log.info(
         "knowledge looked up",
         extra={
