@@ -140,7 +140,7 @@ def grown_folder(docs: Path, pages: int, into: Path, seed: int = 7) -> Path:
             (into / f.name).write_bytes(f.read_bytes())
     have = max(1, sum(len(p.text.split()) for p in index.passages) // 400)
     for n in range(max(0, pages - have)):
-        body = []
+        body: list[str] = []
         while sum(len(s.split()) for s in body) < 400:
             s = rnd.choice(sentences)
             body.append("".join(str(rnd.randint(1, 9)) if ch.isdigit() else ch for ch in s))
