@@ -23,6 +23,10 @@ DEFAULT_MIN_CONFIDENCE = 0.75
 #: a passage lacking a topic word that weighs more than this share of the question is
 #: not the answer
 MAX_MISSING_SHARE = 0.2
+#: passages tried, best first, until one gives words that answer on their own
+CANDIDATES = 5
+#: a facet word weighs at most this share of the topic words' mean weight
+FACET_SHARE = 0.5
 #: the most words said from a passage (two sentences of a price list are enough)
 MAX_WORDS = 55
 
@@ -62,8 +66,15 @@ def ask(index: KnowledgeIndex, question: str, *,
     if all(c.facet for c in concepts):  # nothing named to look up ("Was kostet das?")
         return KnowledgeAnswer(None, 0.0, reason="no_topic")
     weights = [_weight(index, c) for c in concepts]
+    # what is asked ("kostet", "wie lange") counts less than what it is asked about: a
+    # passage may say "2 Jahre" without "lange"
+    topic = [w for c, w in zip(concepts, weights, strict=True) if not c.facet]
+    weights = [
+        w if not c.facet else min(w, FACET_SHARE * sum(topic) / len(topic))
+        for c, w in zip(concepts, weights, strict=True)
+    ]
     total = sum(weights)
-    hits = index.search(concepts, k=8)
+    hits = index.search(concepts, k=30)
     if not hits:
         return KnowledgeAnswer(None, 0.0, reason="not_found")
     best_score = max(h.score for h in hits)
@@ -84,21 +95,41 @@ def ask(index: KnowledgeIndex, question: str, *,
         rank = coverage + 0.3 * in_text + 0.02 * evidence + first + 0.03 * hit.score / best_score
         scored.append((rank, coverage, hit))
     scored.sort(key=lambda s: -s[0])
-    _, coverage, hit = scored[0]
     sources = tuple(Source(h.passage.file, h.passage.heading, h.score) for _, _, h in scored[:3])
-    missing = tuple(c.word for c in concepts if not _matched(c, hit.terms))
-    heaviest_missing = max(
-        (w for c, w in zip(concepts, weights, strict=True) if not _matched(c, hit.terms)),
-        default=0.0,
-    )
-    # one topic word the passage lacks ("ein neues Bad" against a contract's terms) is
-    # enough to be wrong, however much else it shares
-    if coverage < min_confidence or heaviest_missing / total > MAX_MISSING_SHARE:
-        unknown = [c.word for c in concepts if not c.known]
-        reason = "unknown_word" if unknown and set(unknown) & set(missing) else "not_sure"
-        return KnowledgeAnswer(None, coverage, sources, reason, missing)
-    text = _spoken(index, hit, concepts, weights)
-    return KnowledgeAnswer(text, coverage, sources, "answered", missing)
+    best: tuple[float, tuple[str, ...]] = (scored[0][1], _missing(concepts, scored[0][2].terms))
+    for _, coverage, hit in scored[:CANDIDATES]:
+        if not _enough(concepts, weights, hit.terms, min_confidence):
+            continue
+        # the words said must stand on their own: with their heading they hold the
+        # topic, and what is asked (a price, a duration) is in the sentences themselves
+        text, said = _spoken(index, hit, concepts, weights)
+        heading = frozenset(index.analyzer.index_terms(hit.passage.context))
+        if not _enough(concepts, weights, said | heading, min_confidence):
+            continue
+        if any(c.facet and c.known and not _matched(c, said) for c in concepts):
+            continue
+        return KnowledgeAnswer(text, coverage, sources, "answered", _missing(concepts, said))
+    coverage, missing = best
+    unknown = [c.word for c in concepts if not c.known]
+    reason = "unknown_word" if unknown and set(unknown) & set(missing) else "not_sure"
+    return KnowledgeAnswer(None, coverage, sources, reason, missing)
+
+
+def _missing(concepts: list[Concept], terms: frozenset[str]) -> tuple[str, ...]:
+    return tuple(c.word for c in concepts if not _matched(c, terms))
+
+
+def _enough(concepts: list[Concept], weights: list[float], terms: frozenset[str],
+            min_confidence: float) -> bool:  # fmt: skip
+    """``terms`` hold enough of the question: ``min_confidence`` of its weight, and no
+    single topic word that weighs more than MAX_MISSING_SHARE is missing (one topic word
+    the passage lacks, "ein neues Bad" against a contract's terms, is enough to be
+    wrong, however much else it shares)."""
+    total = sum(weights)
+    found = [_matched(c, terms) for c in concepts]
+    coverage = sum(w for w, f in zip(weights, found, strict=True) if f) / total
+    heaviest = max((w for w, f in zip(weights, found, strict=True) if not f), default=0.0)
+    return coverage >= min_confidence and heaviest / total <= MAX_MISSING_SHARE
 
 
 def holds_topic(index: KnowledgeIndex, question: str, text: str) -> bool:
@@ -128,7 +159,8 @@ def _matched(c: Concept, terms: frozenset[str]) -> bool:
 
 
 def _spoken(index: KnowledgeIndex, hit: Hit, concepts: list[Concept],
-            weights: list[float]) -> str:  # fmt: skip
+            weights: list[float]) -> tuple[str, frozenset[str]]:  # fmt: skip
+    """The sentences to say and their terms."""
     passage = hit.passage
     analyzer = index.analyzer
     heading_terms = frozenset(analyzer.index_terms(passage.context))
@@ -160,7 +192,7 @@ def _spoken(index: KnowledgeIndex, hit: Hit, concepts: list[Concept],
         label = _heading_for(passage, concepts, analyzer, covered)
         if label and label.lower() not in text.lower() and not label.endswith("?"):
             text = f"{label}: {text}" if ":" not in text.split()[0] else f"{label}, {text}"
-    return speakable(text)
+    return speakable(text), covered
 
 
 def _heading_for(passage: Passage, concepts: list[Concept], analyzer: object,

@@ -56,7 +56,7 @@ def sentences(text: str) -> list[str]:
         if (
             last in _ABBREVIATIONS
             or two in _ABBREVIATIONS
-            or len(last) == 1  # "z. B.", "u. a."
+            or (len(last) == 1 and last.isalpha())  # "z. B.", "u. a."
             or (last.isdigit() and len(last) <= 2)  # "am 1. Januar"
         ):
             continue

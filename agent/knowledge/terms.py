@@ -27,6 +27,7 @@ _WORD = re.compile(r"€|[^\W_]+")
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 _LINKS = ("s", "es", "n", "en", "e", "er")
 MIN_PART = 3
+_VERB_ENDINGS = ("est", "st", "et", "t", "e")
 _STEMMERS = {"de": "german", "en": "english"}
 _STOP = {"de": set(STOPWORDS_GERMAN), "en": set(STOPWORDS_EN)}
 
@@ -72,7 +73,9 @@ class Analyzer:
         self.language = language
         self._stemmer = Stemmer.Stemmer(_STEMMERS.get(language, "german"))
         words_ = pack(language).knowledge
-        self.stop = _STOP.get(language, set()) | {fold(w) for w in words_.get("generic", [])}
+        self.stop = {fold(w) for w in _STOP.get(language, set())} | {
+            fold(w) for w in words_.get("generic", [])
+        }
         self.vocabulary: set[str] = set()
         self._vocab_list: list[str] = []
         self.stems: set[str] = set()
@@ -94,6 +97,7 @@ class Analyzer:
             for s in stems:
                 self._same.setdefault(s, set()).update(stems)
         self._split = lru_cache(maxsize=20_000)(self._split_uncached)
+        self._open_left = False
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled (in the index cache) without the stemmer and the split cache."""
@@ -106,6 +110,7 @@ class Analyzer:
         for k, v in state.items():
             setattr(self, k, v)
         self._stemmer = Stemmer.Stemmer(_STEMMERS.get(self.language, "german"))
+        self._open_left = False
         self._split = lru_cache(maxsize=20_000)(self._split_uncached)
 
     def stem(self, word: str) -> str:
@@ -153,6 +158,8 @@ class Analyzer:
     def _left_part(self, head: str) -> str | None:
         if self._known_part(head):
             return head
+        if self._open_left and len(head) >= 4 and head not in self.stop:
+            return head.rstrip("s") if head.endswith("ungs") else head
         for link in _LINKS:
             if head.endswith(link) and self._known_part(head[: -len(link)]):
                 return head[: -len(link)]
@@ -163,13 +170,22 @@ class Analyzer:
     # -- documents --------------------------------------------------------------------
 
     def index_terms(self, text: str) -> list[str]:
-        """A passage's terms: each word's stem, and the stems of a compound's parts."""
+        """A passage's terms: each word's stem, and the stems of a compound's parts; a
+        document's compound also gives its first part when only the last part is a known
+        word ("Kamerainspektion": "kamera" too, so "mit der Kamera" finds it)."""
         out: list[str] = []
         for w in words(text):
             if w in self.stop:
                 continue
             out.append(self.stem(w))
-            out.extend(self.stem(p) for p in self.split(w))
+            parts = self.split(w)
+            if not parts and len(w) >= 8:
+                self._open_left = True
+                try:
+                    parts = self._split_uncached(w)
+                finally:
+                    self._open_left = False
+            out.extend(self.stem(p) for p in parts)
         return out
 
     # -- questions --------------------------------------------------------------------
@@ -192,6 +208,11 @@ class Analyzer:
             return Concept(w, frozenset(alts), facet=True, known=bool(alts & self.stems))
         if alts & self.stems:
             return Concept(w, frozenset(alts))
+        for ending in _VERB_ENDINGS:  # "nehmt", "seid": a verb form the stemmer keeps
+            if w.endswith(ending) and len(w) - len(ending) >= 3:
+                guess = self.stem(w[: -len(ending)] + "en")
+                if guess in self.stems:
+                    return Concept(w, frozenset(alts | {guess}), certainty=0.9)
         parts = self.split(w)
         if parts:
             return Concept(w, frozenset(alts), tuple(self.stem(p) for p in parts))
