@@ -106,7 +106,7 @@ def ask(index: KnowledgeIndex, question: str, *,
         heading = frozenset(index.analyzer.index_terms(hit.passage.context))
         if not _enough(concepts, weights, said | heading, min_confidence):
             continue
-        if any(c.facet and c.known and not _matched(c, said) for c in concepts):
+        if any(c.facet and not _matched(c, said) for c in concepts):
             continue
         return KnowledgeAnswer(text, coverage, sources, "answered", _missing(concepts, said))
     coverage, missing = best

@@ -191,11 +191,21 @@ class Analyzer:
     # -- questions --------------------------------------------------------------------
 
     def concepts(self, text: str) -> list[Concept]:
-        """The topic words of a question, each with what counts as it in a passage."""
+        """The topic words of a question, each with what counts as it in a passage. Two
+        words a recogniser split apart are joined again when the documents know the
+        compound ("wärme pumpe" is "wärmepumpe")."""
         seen: set[str] = set()
         out: list[Concept] = []
-        for w in words(text):
-            if w in self.stop or w in seen or (len(w) < 2 and not w.isdigit()):
+        ws = [w for w in words(text) if w not in self.stop]
+        i = 0
+        while i < len(ws):
+            w = ws[i]
+            if i + 1 < len(ws) and w.isalpha() and ws[i + 1].isalpha():
+                joined = w + ws[i + 1]
+                if self.stem(joined) in self.stems or joined in self.vocabulary:
+                    w, i = joined, i + 1
+            i += 1
+            if w in seen or (len(w) < 2 and not w.isdigit()):
                 continue
             seen.add(w)
             out.append(self._concept(w))
