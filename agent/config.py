@@ -179,7 +179,9 @@ class HttpSettings(Section):
     @field_validator("bind")
     @classmethod
     def _check_bind(cls, v: str | None) -> str | None:
-        return None if v is None or v.strip().lower() in ("", "off", "none") else _host_port(v)
+        if v is None or v.strip().lower() in ("", "off", "none"):
+            return None
+        return v if v.endswith(":0") else _host_port(v)  # port 0: any free port
 
 
 class LogSettings(Section):

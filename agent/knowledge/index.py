@@ -31,7 +31,7 @@ from .terms import Analyzer, Concept, words
 
 log = logging.getLogger(__name__)
 
-CODE_VERSION = 4
+CODE_VERSION = 5
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,15 +37,18 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFKC", word).lower().translate(_FOLD)
 
 
-def words(text: str) -> list[str]:
+def words(text: str, *, parts: bool = True) -> list[str]:
     """The folded words of ``text``; "€" is the word "euro"; "Heizungs-Check" gives
-    "heizungscheck" and its parts."""
+    "heizungscheck" and, with ``parts``, its parts too (a document's text; a question's
+    "U-Mann" stays one word, so its "mann" cannot find "Viessmann")."""
     out: list[str] = []
     for raw in re.split(r"\s+", text):
         found = [fold(w) for w in _WORD.findall(raw)]
         found = ["euro" if w == "€" else w for w in found]
         if len(found) > 1 and "-" in raw and all(w.isalpha() for w in found):
             out.append("".join(found))
+            if not parts:
+                continue
         out.extend(found)
     return out
 
@@ -196,7 +199,7 @@ class Analyzer:
         compound ("wärme pumpe" is "wärmepumpe")."""
         seen: set[str] = set()
         out: list[Concept] = []
-        ws = [w for w in words(text) if w not in self.stop]
+        ws = [w for w in words(text, parts=False) if w not in self.stop]
         i = 0
         while i < len(ws):
             w = ws[i]
@@ -226,9 +229,10 @@ class Analyzer:
         parts = self.split(w)
         if parts:
             return Concept(w, frozenset(alts), tuple(self.stem(p) for p in parts))
-        if len(w) >= 5 and not w.isdigit() and self._vocab_list:
+        if len(w) >= 6 and not w.isdigit() and self._vocab_list:
+            # a slip of a long word, not another short word inside it ("umann" is no "mann")
             near = process.extractOne(w, self._vocab_list, scorer=fuzz.ratio, score_cutoff=84)
-            if near is not None:
+            if near is not None and abs(len(near[0]) - len(w)) <= 2:
                 guess = self.stem(near[0])
                 return Concept(w, frozenset(alts | {guess}), certainty=0.8)
         return Concept(w, frozenset(alts), known=False)

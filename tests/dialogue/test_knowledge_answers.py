@@ -59,3 +59,16 @@ async def test_without_an_answer_a_callback_keeps_the_question(
     await c.script("ja")
     [message] = c.saved(Message)
     assert "Schleifen Sie auch Dielenböden im Wohnzimmer ab?" in message.text
+
+
+async def test_a_question_after_the_offer_is_answered_in_its_place(
+    with_docs: BusinessProfile,
+) -> None:
+    """A question the documents do not answer, then after "Soll ein Mitarbeiter Sie dazu
+    zurückrufen?" one they do: the answer, and no second offer."""
+    c = await call(with_docs, MONDAY_9)
+    t = await c.say("Schleifen Sie auch Dielenböden ab?")
+    assert "zurückrufen" in " ".join(t.replies)
+    t = await c.say("Was kostet bei Ihnen die Wärmepumpenwartung?")
+    said = " ".join(t.replies)
+    assert "189 €" in said and "zurückrufen" not in said, t.replies

@@ -1,10 +1,13 @@
 """A question answered from the business's handbook, by voice through the real Asterisk.
 
-The caller (a sipp phone over G.722, speaking espeak-ng German) asks what the maintenance
-of a heat pump costs. The profile knows no such price; the example handbook does
-(agent/profiles/knowledge/mueller-sanitaer). The assistant hears it with the German
-Whisper base and says the handbook's sentence; the caller says that is all and the
-assistant hangs up.
+The caller (a sipp phone over G.722, speaking espeak-ng German) asks how to get there by
+underground. The profile knows only the address; the example handbook's saved web page
+knows the line and the station (agent/profiles/knowledge/mueller-sanitaer). The assistant
+hears it with the German Whisper base (which hears "Wie komm ich mit mehr U-Bahn zu
+Ihnen?") and says the handbook's sentence; the caller says that is all and the assistant
+hangs up. (espeak-ng's German is hard for Whisper base: "Was kostet die Wartung einer
+Wärmepumpe?" comes out as "Masklostet die Matung einer Mähmepumpe", so the test asks
+what it hears well enough.)
 """
 
 from __future__ import annotations
@@ -36,13 +39,13 @@ pytestmark = [
     pytest.mark.usefixtures("german_whisper"),
 ]
 
-QUESTION = "Was kostet die Wartung einer Wärmepumpe?"
+QUESTION = "Wie komme ich mit der U-Bahn zu Ihnen?"
 ANSWERS = [
     (r"sonst noch", "Nein danke, das ist alles."),
     (r"helfen|verstanden|Anliegen|Worum|zurückrufen", QUESTION),
 ]
-#: the handbook's price (169 € air-to-water, 189 € brine), as written or as spoken
-PRICE = re.compile(r"169|189|hundertneunundsechzig|hundertneunundachtzig")
+#: the handbook's station (anfahrt-und-kontakt.html)
+STATION = re.compile(r"Goetheplatz")
 
 
 async def test_a_question_by_voice_is_answered_from_the_handbook(
@@ -74,8 +77,6 @@ async def test_a_question_by_voice_is_answered_from_the_handbook(
     assert seen.get("format") == "g722", f"negotiated {seen.get('format')!r}, not G.722"
     assert _heard(events), f"the assistant heard nothing:\n{story}"
     replies = [e["data"]["text"] for e in events if e["kind"] == "assistant_said"]
-    assert any(PRICE.search(r) and "Wärmepumpe" in r for r in replies), (
-        f"no price from the handbook was said:\n{story}"
-    )
+    assert any(STATION.search(r) for r in replies), f"the handbook's way was not said:\n{story}"
     assert said[-1] == "Nein danke, das ist alles.", f"the caller did not get to the end:\n{story}"
     assert call["outcome"] != "handover", story

@@ -41,7 +41,9 @@ class FaqFlow(Flow):
     def accepts(self, u: Utterance) -> bool:
         if self.state == "question":
             return u.main_intent is None or u.main_intent in self.intents
-        return u.yes is not None
+        # after "Soll ein Mitarbeiter Sie zurückrufen?" another question (or the same one
+        # heard better) is answered in place of the offer, not beside it
+        return u.yes is not None or (bool(u.text) and is_question(u.standard, u.language))
 
     async def begin(self, u: Utterance | None) -> Step:
         if u is None or is_generic(u):
