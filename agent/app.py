@@ -36,7 +36,6 @@ from agent.systemd_notify import notify, watchdog_forever
 from agent.telephony.ari_client import AriClient, AriUnavailable
 from agent.telephony.call import Conversation
 from agent.telephony.call_controller import CallController
-from agent.telephony.call_stats import CallStats
 from agent.telephony.media import AudioSocketServer
 from agent.telephony.media_connector import AudioSocketConnector, MediaConnector, WebSocketConnector
 
@@ -56,7 +55,6 @@ class Agent:
     controller: CallController
     call_log: CallLog
     database: Database
-    stats: CallStats
 
 
 @contextlib.asynccontextmanager
@@ -100,7 +98,6 @@ async def running_agent(
 
     the_conversation = conversation
     transfer = WarmTransfer(ari, connector, tts, services.records, settings.business)
-    stats = CallStats()
     controller = CallController(
         ari,
         connector,
@@ -109,7 +106,6 @@ async def running_agent(
         settings,
         foreign_channels=escalation.active_channels if escalation is not None else None,
         transfer=transfer,
-        readers=[stats],
     )
     controller.install()
     ari.on_reconnect(controller.resync)
@@ -119,7 +115,7 @@ async def running_agent(
         if escalation is not None:
             await _open_escalation(escalation, ari)
         log.info("rufbereit is answering calls", extra={"transport": connector.transport})
-        yield Agent(settings, ari, controller, call_log, database, stats)
+        yield Agent(settings, ari, controller, call_log, database)
     finally:
         if escalation is not None:
             await escalation.close()
@@ -191,7 +187,7 @@ async def serve(settings: Settings) -> None:
             report_forever(
                 lambda: agent.controller.active_calls,
                 lambda: {"records_spooled": stats.spooled, "records_held": stats.held,
-                         "records_lost": stats.lost, **agent.stats.snapshot()},
+                         "records_lost": stats.lost},
                 float(os.environ.get("RUFBEREIT_HEALTH_INTERVAL_S", INTERVAL_S)),
             ),
             name="health",
