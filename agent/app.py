@@ -75,6 +75,7 @@ async def running_agent(
         settings.ari.password.get_secret_value(),
         settings.ari.app,
         connect_timeout=settings.ari.connect_timeout_s,
+        ca_file=settings.ari.ca_file,
     )
     audiosocket, connector = await _media(settings, ari)
     services = ActionServices.create(

@@ -38,6 +38,7 @@ ENV_VARS: dict[str, str] = {
     "RUFBEREIT_ARI_USER": "ari.user",
     "RUFBEREIT_ARI_PASSWORD": "ari.password",
     "RUFBEREIT_ARI_APP": "ari.app",
+    "RUFBEREIT_ARI_CA_FILE": "ari.ca_file",
     "RUFBEREIT_AMI_HOST": "ami.host",
     "RUFBEREIT_AMI_USER": "ami.user",
     "RUFBEREIT_AMI_PASSWORD": "ami.password",
@@ -96,6 +97,19 @@ class AriSettings(Section):
     password: SecretStr
     app: str = Field("rufbereit", pattern=r"^[A-Za-z0-9_.-]+$")
     connect_timeout_s: float = Field(10.0, gt=0)
+    ca_file: Path | None = Field(
+        None, description="PEM of the CA that signed the PBX's certificate, for an https URL"
+    )
+
+    @field_validator("ca_file")
+    @classmethod
+    def _readable_ca(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(
+                f"the CA certificate {str(v)!r} does not exist; give the PEM file of the CA "
+                f"that signed Asterisk's certificate (http.conf tlscertfile), or remove ari.ca_file"
+            )
+        return v
 
     @field_validator("url")
     @classmethod

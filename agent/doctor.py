@@ -42,6 +42,7 @@ async def run_checks(settings: Settings) -> list[Check]:
         settings.ari.user,
         settings.ari.password.get_secret_value(),
         settings.ari.app,
+        ca_file=settings.ari.ca_file,
     )
     try:
         info = await _check_ari(rest, settings, checks)

@@ -28,6 +28,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
@@ -135,8 +136,11 @@ class AriClient(AriRest):
         request_timeout: float = 10.0,
         recheck_delays_s: Sequence[float] = (1.0, 3.0),
         health_interval_s: float = 15.0,
+        ca_file: Path | None = None,
     ) -> None:
-        super().__init__(base_url, user, password, app, request_timeout=request_timeout)
+        super().__init__(
+            base_url, user, password, app, request_timeout=request_timeout, ca_file=ca_file
+        )
         self._connect_timeout = connect_timeout
         self._handlers: list[tuple[type[Any] | str, Callable[[Any], object]]] = []
         self._reconnect_hooks: list[ReconnectHook] = []
@@ -157,6 +161,7 @@ class AriClient(AriRest):
             open_timeout_s=connect_timeout,
             recheck_delays_s=recheck_delays_s,
             health_interval_s=health_interval_s,
+            tls=self.tls,
         )
 
     # ------------------------------------------------------------ lifecycle

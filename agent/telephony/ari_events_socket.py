@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -29,6 +30,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from agent.telephony.ari_rest import AriUnavailable
+from agent.telephony.ari_tls import FIX, is_certificate_error
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +101,11 @@ class EventSocket:
         recheck_delays_s: Sequence[float] = (1.0, 3.0),
         health_interval_s: float = 15.0,
         stable_after_s: float = 10.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """``tls``: for a wss URL, the context that checks the PBX's certificate."""
         self._url = events_url(base_url, app, user, password)
+        self._tls = tls
         self.display_url = events_url(base_url, app, user, "***").replace("%2A%2A%2A", "***")
         encoded = quote(password, safe="")
         self._secrets = [f"{quote(user, safe='')}%3A{encoded}", encoded, password]
@@ -189,6 +194,8 @@ class EventSocket:
         self._changed.set()
 
     async def _open(self) -> ClientConnection | None:
+        # only for wss: websockets refuses an ssl argument for a ws:// URL
+        tls: dict[str, Any] = {"ssl": self._tls} if self._tls is not None else {}
         try:
             return await connect(
                 self._url,
@@ -198,6 +205,7 @@ class EventSocket:
                 compression=None,
                 max_size=16 * 2**20,
                 logger=self._ws_logger,
+                **tls,
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
@@ -213,7 +221,10 @@ class EventSocket:
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             netloc = urlsplit(self.display_url).netloc
             detail = self._redact(str(exc)) or type(exc).__name__
-            self._set_error(f"nothing answers at {netloc} ({detail})")
+            if is_certificate_error(exc):
+                self._set_error(f"{FIX} ({netloc}: {detail})")
+            else:
+                self._set_error(f"nothing answers at {netloc} ({detail})")
             log.warning(
                 "ARI events socket: cannot connect",
                 extra={"error": type(exc).__name__, "detail": detail},

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +28,7 @@ from agent.telephony.ari_events import (
     parse_bridge,
     parse_channel,
 )
+from agent.telephony.ari_tls import FIX, is_certificate_error, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -109,15 +111,19 @@ class AriRest:
         *,
         request_timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        ca_file: Path | None = None,
     ) -> None:
+        """``ca_file``: the CA that signed the PBX's certificate, for https (ari_tls.py)."""
         self.base_url = base_url.rstrip("/")
         self.app = app
+        self.tls = tls_context(self.base_url, ca_file)
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
             auth=httpx.BasicAuth(user, password),
             timeout=request_timeout,
             transport=transport,
             trust_env=False,  # never send PBX traffic through an HTTP proxy from the environment
+            verify=self.tls if self.tls is not None else True,
         )
 
     async def aclose(self) -> None:
@@ -139,6 +145,8 @@ class AriRest:
                 method, path, params=_query(params or {}), json=json
             )
         except httpx.TransportError as exc:
+            if is_certificate_error(exc):
+                raise AriUnavailable(f"ARI {method} /{path}: {FIX} ({self.base_url})") from exc
             raise AriUnavailable(
                 f"ARI {method} /{path}: no answer from {self.base_url} ({type(exc).__name__})"
             ) from exc

@@ -76,6 +76,7 @@ class Prepared:
     office: str | None
     ring_timeout_s: int | None
     database_url: str | None
+    ca_file: str | None = None
 
 
 def prepare(profile: Path | None) -> Prepared:
@@ -89,7 +90,7 @@ def prepare(profile: Path | None) -> Prepared:
         ari = ari_settings(profile)
         database = env_value(os.environ, "RUFBEREIT_DATABASE_URL")  # the records, if set
         return Prepared(ari.url, ari.user, ari.password.get_secret_value(), ari.app,
-                        None, None, database)  # fmt: skip
+                        None, None, database, _ca(ari.ca_file))  # fmt: skip
     ari = settings.ari
     handover = settings.business.handover
     return Prepared(
@@ -100,7 +101,12 @@ def prepare(profile: Path | None) -> Prepared:
         handover.office,
         handover.ring_timeout_s,
         settings.database.url.get_secret_value(),
+        _ca(ari.ca_file),
     )
+
+
+def _ca(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
 
 
 async def run_rescue(prepared: Prepared) -> str:
@@ -108,8 +114,9 @@ async def run_rescue(prepared: Prepared) -> str:
     from agent.telephony.ari_rest import AriRest
     from agent.telephony.rescue import FallbackTarget, close_records, rescue
 
+    ca_file = Path(prepared.ca_file) if prepared.ca_file else None
     ari = AriRest(prepared.ari_url, prepared.ari_user, prepared.ari_password, prepared.app,
-                  request_timeout=3.0)  # fmt: skip
+                  request_timeout=3.0, ca_file=ca_file)  # fmt: skip
     try:
         report = await rescue(ari, FallbackTarget(prepared.office, prepared.ring_timeout_s))
     finally:

@@ -84,6 +84,7 @@ class WebSocketConnector:
                 connection_id,
                 start_timeout=self._timeout,
                 open_timeout=self._timeout,
+                tls=self._ari.tls,
             )
             await waiter.wait(self._timeout)
         except BaseException:

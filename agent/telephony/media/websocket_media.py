@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import ssl
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -203,9 +204,12 @@ class WebSocketMediaSession:
         lead_ms: int = 300,
         chunk_frames: int = 5,
         max_buffered_frames: int = 250,
+        tls: ssl.SSLContext | None = None,
     ) -> WebSocketMediaSession:
-        """Connect to ``ws://HOST:8088/media/<connection id>`` and wait for MEDIA_START."""
+        """Connect to ``ws://HOST:8088/media/<connection id>`` (``wss://`` with ``tls``,
+        the context that checks the PBX's certificate) and wait for MEDIA_START."""
         cid = connection_id or urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+        extra: dict[str, Any] = {"ssl": tls} if tls is not None and url.startswith("wss") else {}
         try:
             ws = await connect(
                 url,
@@ -217,6 +221,7 @@ class WebSocketMediaSession:
                 close_timeout=2,
                 max_size=2**20,
                 user_agent_header="rufbereit",
+                **extra,
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
