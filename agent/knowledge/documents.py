@@ -318,14 +318,13 @@ def _pdf(path: Path, name: str) -> list[Section]:
 
     try:
         reader = PdfReader(path)
-        lines: list[_Line] = []
         title = ""
         if reader.metadata is not None and reader.metadata.title:
             title = str(reader.metadata.title)
-        for page in reader.pages:
-            lines.extend(_pdf_lines(page))
+        pages = [_pdf_lines(page) for page in reader.pages]
     except (PyPdfError, OSError, ValueError, KeyError) as exc:
         raise DocumentError(f"{name}: not a readable PDF ({exc})") from exc
+    lines = _without_running_lines(pages)
     if not lines:
         log.warning("PDF without text (a scan?)", extra={"file": name})
         return []
@@ -361,6 +360,21 @@ def _pdf(path: Path, name: str) -> list[Section]:
                 flush()  # a finished sentence or a price line: the paragraph may end here
     flush()
     return b.done()
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _without_running_lines(pages: list[list[_Line]]) -> list[_Line]:
+    """The pages' lines without their running heads and feet: a line that comes back on
+    most pages (page numbers aside: "Preisliste 2026 · Seite 2 von 4") is no content."""
+    if len(pages) < 2:
+        return [ln for page in pages for ln in page]
+    seen: Counter[str] = Counter()
+    for page in pages:
+        seen.update({_DIGITS.sub("#", ln.text) for ln in page})
+    running = {text for text, n in seen.items() if n >= max(2, len(pages) // 2 + 1)}
+    return [ln for page in pages for ln in page if _DIGITS.sub("#", ln.text) not in running]
 
 
 def _pdf_lines(page: object) -> list[_Line]:

@@ -31,7 +31,7 @@ from .terms import Analyzer, Concept, words
 
 log = logging.getLogger(__name__)
 
-CODE_VERSION = 5
+CODE_VERSION = 6
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,3 +117,19 @@ def test_sentences_do_not_end_after_abbreviations_or_ordinals() -> None:
         "Am 1. Januar ist zu.",
         "Danke!",
     ]
+
+
+def test_a_pdf_loses_its_running_head_and_page_numbers(tmp_path: Path) -> None:
+    import fpdf  # the dev extra: writes the test PDF
+
+    pdf = fpdf.FPDF()
+    for n, body in enumerate(("Die Anfahrt kostet 49 EUR.", "Die Stunde kostet 75 EUR."), 1):
+        pdf.add_page()
+        pdf.set_font("helvetica", "", 9)
+        pdf.cell(0, 8, f"Preisliste 2026 - Seite {n} von 2", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", "", 11)
+        pdf.multi_cell(0, 6, body)
+    pdf.output(str(tmp_path / "preise.pdf"))
+    text = " ".join(b for s in read_document(tmp_path / "preise.pdf", tmp_path) for b in s.blocks)
+    assert "Seite" not in text
+    assert "49 EUR" in text and "75 EUR" in text
