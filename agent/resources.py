@@ -10,10 +10,13 @@ them there: ``_build_data.py``); a source checkout reads the top-level files.
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
-__all__ = ["CHECKOUT_ROOT", "PACKAGED_DIR", "data_path"]
+__all__ = ["CHECKOUT_ROOT", "PACKAGED_DIR", "cache_dir", "data_path"]
 
 #: The folder of the installed package that holds the copies (``agent/_data``).
 PACKAGED_DIR = "_data"
@@ -34,3 +37,19 @@ def data_path(relative: str) -> Path:
     if isinstance(packaged, Path) and packaged.exists():
         return packaged
     return CHECKOUT_ROOT.joinpath(*parts)
+
+
+def cache_dir(kind: str, override: str, env: Mapping[str, str] | None = None) -> Path:
+    """Where rufbereit keeps what it builds or unpacks (``kind``: nlu, models, knowledge):
+    ``$<override>``, else ``$XDG_CACHE_HOME/rufbereit/<kind>``, else
+    ``~/.cache/rufbereit/<kind>``, else (a service user without a home) the temp folder."""
+    env = os.environ if env is None else env
+    if env.get(override):
+        return Path(env[override])
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "rufbereit" / kind
+    try:
+        base = Path.home() / ".cache"
+    except RuntimeError:  # no home directory
+        base = Path(tempfile.gettempdir())
+    return base / "rufbereit" / kind

@@ -24,6 +24,7 @@ from pathlib import Path
 import bm25s
 
 from agent.profile import Language
+from agent.resources import cache_dir
 
 from .documents import DocumentError, documents_in, read_document
 from .passages import Passage, passages
@@ -127,11 +128,7 @@ class KnowledgeIndex:
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     """``$RUFBEREIT_KNOWLEDGE_CACHE``, else ``$XDG_CACHE_HOME/rufbereit/knowledge``, else
     ``~/.cache/rufbereit/knowledge``."""
-    env = os.environ if env is None else env
-    if env.get("RUFBEREIT_KNOWLEDGE_CACHE"):
-        return Path(env["RUFBEREIT_KNOWLEDGE_CACHE"])
-    base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
-    return base / "rufbereit" / "knowledge"
+    return cache_dir("knowledge", "RUFBEREIT_KNOWLEDGE_CACHE", env)
 
 
 @functools.cache

@@ -35,6 +35,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from agent.resources import cache_dir
 from agent.speech.models import MARKER, ModelError
 
 log = logging.getLogger(__name__)
@@ -66,17 +67,7 @@ _CHUNK = 1 << 20
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     """``$RUFBEREIT_MODEL_CACHE``, else ``$XDG_CACHE_HOME/rufbereit/models``, else
     ``~/.cache/rufbereit/models`` (next to the NLU cache, ``.../rufbereit/nlu``)."""
-    env = os.environ if env is None else env
-    if env.get("RUFBEREIT_MODEL_CACHE"):
-        return Path(env["RUFBEREIT_MODEL_CACHE"])
-    if env.get("XDG_CACHE_HOME"):
-        base = Path(env["XDG_CACHE_HOME"])
-    else:
-        try:
-            base = Path.home() / ".cache"
-        except RuntimeError:  # no home directory (a service user without one)
-            base = Path(tempfile.gettempdir())
-    return base / "rufbereit" / "models"
+    return cache_dir("models", "RUFBEREIT_MODEL_CACHE", env)
 
 
 def model_dir(cache_dir: Path | None = None) -> Path:

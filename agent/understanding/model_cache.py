@@ -17,6 +17,7 @@ import joblib  # type: ignore[import-untyped]
 import numpy as np
 import sklearn  # type: ignore[import-untyped]
 
+from agent.resources import cache_dir
 from agent.understanding.intent_model import _HYPER, CODE_VERSION, IntentModel
 
 log = logging.getLogger(__name__)
@@ -26,11 +27,7 @@ log = logging.getLogger(__name__)
 
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     """``$RUFBEREIT_NLU_CACHE``, else ``$XDG_CACHE_HOME/rufbereit/nlu``, else ``~/.cache/...``."""
-    env = os.environ if env is None else env
-    if env.get("RUFBEREIT_NLU_CACHE"):
-        return Path(env["RUFBEREIT_NLU_CACHE"])
-    base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
-    return base / "rufbereit" / "nlu"
+    return cache_dir("nlu", "RUFBEREIT_NLU_CACHE", env)
 
 
 @functools.cache
