@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from agent.actions.escalation.cli import add_escalation_commands
     from agent.actions.export import add_export_commands
+    from agent.analysis.cli import add_analyse_command
     from agent.conversations.cli import add_conversations_command
     from agent.dialogue.simulate import add_simulate_command
     from agent.knowledge.cli import add_knowledge_commands
@@ -98,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     add_export_commands(sub)
     add_conversations_command(sub)
     add_knowledge_commands(sub)
+    add_analyse_command(sub)
     return p
 
 

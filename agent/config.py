@@ -26,6 +26,7 @@ from agent.actions.settings import (
     SmtpSettings,
     WebhookSettings,
 )
+from agent.analysis.settings import CdrSettings
 from agent.profile import BusinessProfile, Language
 from agent.speech.settings import SttSettings
 from agent.speech.tts_settings import TtsSettings
@@ -70,6 +71,8 @@ ENV_VARS: dict[str, str] = {
     "RUFBEREIT_SMS_TOKEN": "sms.token",
     "RUFBEREIT_WEBHOOK_URL": "webhook.url",
     "RUFBEREIT_WEBHOOK_SECRET": "webhook.secret",
+    "RUFBEREIT_CDR_CSV": "cdr.csv",
+    "RUFBEREIT_CDR_DATABASE_URL": "cdr.database_url",
     "RUFBEREIT_LOG_LEVEL": "log.level",
     "RUFBEREIT_LOG_FORMAT": "log.format",
 }
@@ -204,6 +207,7 @@ class Settings(Section):
     webhook: WebhookSettings | None = None
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     stock_csv: Path | None = Field(None, description="articles with stock, overrides the catalogue")
+    cdr: CdrSettings = Field(default_factory=CdrSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @property

@@ -105,6 +105,18 @@ class Fact(Strict):
     answer: Texts
 
 
+class Economics(Strict):
+    """The owner's own numbers, for what missed calls cost (``rufbereit analyse``)."""
+
+    average_order_value: float = Field(gt=0, description="average value of a job or order won")
+    close_rate: float = Field(gt=0, le=1, description="share of new-customer enquiries won, 0..1")
+    new_customer_share: float = Field(
+        gt=0, le=1, description="share of callers who are new customers, 0..1"
+    )
+    assistant_monthly_cost: float = Field(0, ge=0, description="what the assistant costs a month")
+    currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
+
+
 class Knowledge(Strict):
     """The business's own documents, answered from when the profile has no answer."""
 
@@ -337,6 +349,7 @@ class BusinessProfile(Strict):
     area: ServiceArea = ServiceArea()
     facts: list[Fact] = []
     knowledge: Knowledge | None = None
+    economics: Economics | None = None
     texts: Greetings
     handover: Handover
     on_call: OnCall | None = None

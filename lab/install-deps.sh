@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(debootstrap sip-tester espeak-ng sox zstd postgresql-15 util-linux)
+# chromium: the analysis report is rendered in a real browser by its test (print to PDF)
+APT_PACKAGES=(debootstrap sip-tester espeak-ng sox zstd postgresql-15 util-linux chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
