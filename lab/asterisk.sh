@@ -183,9 +183,12 @@ install_config() {
     local -A want=()
     CHANGED=()
     mkdir -p "$etc"
-    for f in "$REPO"/dialplan/*.conf "$REPO"/dialplan/modules.conf.rufbereit "$HERE"/asterisk/*.conf; do
+    # The CDR/CEL templates for `rufbereit analyse` are installed as the admin would:
+    # dialplan/cdr_custom.conf.sample -> cdr_custom.conf.
+    for f in "$REPO"/dialplan/*.conf "$REPO"/dialplan/modules.conf.rufbereit \
+        "$REPO"/dialplan/*_custom.conf.sample "$HERE"/asterisk/*.conf; do
         [[ -f $f ]] || continue
-        name=$(basename "$f")
+        name=$(basename "$f" .sample)
         [[ -z ${want[$name]:-} ]] || die "config $name exists twice (dialplan/ and lab/asterisk/)"
         want[$name]=$f
         if ! cmp -s "$f" "$etc/$name"; then

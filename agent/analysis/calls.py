@@ -36,6 +36,8 @@ ASSISTANT_MEDIA = ("WebSocket/", "AudioSocket/", "UnicastRTP/")
 VOICEMAIL_APPS = frozenset({"voicemail", "vm", "minivm", "minivmrecord"})
 # Applications that ring somebody: their records say who was rung and for how long.
 RINGING_APPS = frozenset({"dial", "queue", "retrydial", "followme", "page"})
+_SLACK = timedelta(seconds=2)
+_PHONE_NUMBER = re.compile(r"\+?\d{6,}")
 ANONYMOUS = frozenset({"", "anonymous", "unknown", "restricted", "private", "unavailable"})
 
 
@@ -105,17 +107,30 @@ def _groups(
             parent[max(a, b)] = min(a, b)
 
     first_by_key: dict[str, int] = {}
-    first_by_dst: dict[str, int] = {}
+    reached: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(records):
         for key in {r.linkedid or links.get(r.uniqueid, ""), r.uniqueid} - {""}:
             union(i, first_by_key.setdefault(key, i))
-        if r.dstchannel:
-            union(i, first_by_dst.setdefault(r.dstchannel, i))
+        if r.dstchannel.startswith("Local/") and r.dstchannel.endswith(";1"):
+            reached[r.dstchannel[:-2]].append(i)
+        elif r.dstchannel.startswith(ASSISTANT_MEDIA):
+            reached[r.dstchannel].append(i)
     for i, r in enumerate(records):
-        if r.channel.startswith("Local/") and r.channel.endswith(";2"):
-            j = first_by_dst.get(r.channel[:-1] + "1")
-            if j is not None:
+        # A Local channel's ;2 half belongs with the record that dialled its ;1 half; the
+        # assistant's media channel (its own record in Stasis) with the caller it served.
+        if _is_local_half(r.channel) and r.channel.endswith(";2"):
+            name = r.channel[:-2]
+        elif r.channel.startswith(ASSISTANT_MEDIA):
+            name = r.channel
+        else:
+            continue
+        # Channel names start again from 0 when Asterisk restarts: only the record whose
+        # time spans this one's start is its partner.
+        for j in reached.get(name, ()):
+            other = records[j]
+            if other.start - _SLACK <= r.start <= other.end + _SLACK:
                 union(i, j)
+                break
     members: dict[int, list[CdrRecord]] = defaultdict(list)
     for i, r in enumerate(records):
         members[find(i)].append(r)
@@ -124,8 +139,11 @@ def _groups(
         yield group[0].linkedid or group[0].uniqueid or group[0].channel, group
 
 
-def _order(r: CdrRecord) -> tuple[datetime, int, bool]:
-    return (r.start, r.sequence if r.sequence is not None else 0, _is_local_half(r.channel))
+def _order(r: CdrRecord) -> tuple[datetime, bool, int]:
+    """Oldest first; at the same second the caller's own record before a Local half or
+    the assistant's media channel, which are created by it."""
+    helper = _is_local_half(r.channel) or r.channel.startswith(ASSISTANT_MEDIA)
+    return (r.start, helper, r.sequence if r.sequence is not None else 0)
 
 
 def _is_local_half(channel: str) -> bool:
@@ -157,7 +175,9 @@ def _classify(key: str, group: list[CdrRecord], rules: CallRules) -> Call:
     if stasis and "inbound" not in stasis:
         return Call(direction="system", **common)  # type: ignore[arg-type]
     if caller and rules.is_internal(caller):
-        direction: Direction = "internal" if rules.is_internal(origin.dst) else "outbound"
+        # Outbound means to a phone number; feature codes (*97) and extensions are internal.
+        outside = bool(_PHONE_NUMBER.fullmatch(origin.dst)) and not rules.is_internal(origin.dst)
+        direction: Direction = "outbound" if outside else "internal"
         return Call(direction=direction, **common)  # type: ignore[arg-type]
     outcome, answered_at, handed_over, reason = _outcome(group, rules)
     return Call(
@@ -221,7 +241,7 @@ def _why_missed(front: list[CdrRecord]) -> MissedReason:
     dispositions = {r.disposition for r in last}
     if "NO ANSWER" in dispositions:
         timeout = _ring_timeout(last[0])
-        if timeout is None or max(r.duration for r in last) < timeout - 1:
+        if timeout is None or max(r.duration for r in last) < timeout:
             return "abandoned"  # the caller hung up before the phones stopped ringing
         return "no_answer"
     if "BUSY" in dispositions:

@@ -53,17 +53,31 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_json_has_the_figures_the_owner_asked_for(
     cdr: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "--cdr", str(cdr), "--from", "2026-06-01", "--to", "2026-06-02",
-                       "--json")  # fmt: skip
+    code, out, _ = run(
+        capsys, "--cdr", str(cdr), "--from", "2026-06-01", "--to", "2026-06-02", "--json"
+    )
     assert code == 0
     data = json.loads(out)
-    assert {k: data[k] for k in (
-        "inbound_calls", "answered_by_person", "answered_by_assistant", "missed",
-        "missed_in_opening_hours", "missed_after_hours", "callers_never_reached",
-    )} == {
-        "inbound_calls": 4, "answered_by_person": 1, "answered_by_assistant": 1, "missed": 2,
-        "missed_in_opening_hours": 1, "missed_after_hours": 1, "callers_never_reached": 2,
-    }  # fmt: skip
+    assert {
+        k: data[k]
+        for k in (
+            "inbound_calls",
+            "answered_by_person",
+            "answered_by_assistant",
+            "missed",
+            "missed_in_opening_hours",
+            "missed_after_hours",
+            "callers_never_reached",
+        )
+    } == {
+        "inbound_calls": 4,
+        "answered_by_person": 1,
+        "answered_by_assistant": 1,
+        "missed": 2,
+        "missed_in_opening_hours": 1,
+        "missed_after_hours": 1,
+        "callers_never_reached": 2,
+    }
     assert data["missed_share"] == 0.5
     assert data["internal_calls"] == 1
     assert data["missed_by_reason"] == {"no_answer": 1, "voicemail": 1}
@@ -74,8 +88,20 @@ def test_json_has_the_figures_the_owner_asked_for(
 def test_the_command_line_sets_the_owners_numbers(
     cdr: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "--cdr", str(cdr), "--json", "--order-value", "1000",
-                       "--close-rate", "0.5", "--new-customers", "0.5", "--monthly-cost", "0")  # fmt: skip
+    code, out, _ = run(
+        capsys,
+        "--cdr",
+        str(cdr),
+        "--json",
+        "--order-value",
+        "1000",
+        "--close-rate",
+        "0.5",
+        "--new-customers",
+        "0.5",
+        "--monthly-cost",
+        "0",
+    )
     gain = json.loads(out)["gain"]
     assert code == 0
     # 2 missed in 2 days -> 30.4 a month x 0.5 x 0.5 x 1000

@@ -77,7 +77,7 @@ def test_bad_rows_are_counted_with_their_line_and_the_rest_is_read(tmp_path: Pat
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(CdrError, match="cannot read .*nope.csv"):
+    with pytest.raises(CdrError, match=r"cannot read .*nope\.csv"):
         read_cdr_csv(tmp_path / "nope.csv", UTC)
 
 

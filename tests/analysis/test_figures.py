@@ -21,12 +21,21 @@ BERLIN = ZoneInfo("Europe/Berlin")
 def call(uid: str, caller: str, at: datetime, *, answered: bool) -> CdrRecord:
     talk = 60 if answered else 0
     return CdrRecord(
-        src=caller, dst="0891234567", dcontext="from-trunk", channel=f"PJSIP/trunk-{uid}",
-        dstchannel=f"PJSIP/101-{uid}", lastapp="Dial", lastdata="PJSIP/101,20", start=at,
+        src=caller,
+        dst="0891234567",
+        dcontext="from-trunk",
+        channel=f"PJSIP/trunk-{uid}",
+        dstchannel=f"PJSIP/101-{uid}",
+        lastapp="Dial",
+        lastdata="PJSIP/101,20",
+        start=at,
         answer=at + timedelta(seconds=5) if answered else None,
-        end=at + timedelta(seconds=(5 + talk) if answered else 20), duration=(5 + talk) if answered else 20,
-        billsec=talk, disposition="ANSWERED" if answered else "NO ANSWER", uniqueid=uid,
-    )  # fmt: skip
+        end=at + timedelta(seconds=(5 + talk) if answered else 20),
+        duration=(5 + talk) if answered else 20,
+        billsec=talk,
+        disposition="ANSWERED" if answered else "NO ANSWER",
+        uniqueid=uid,
+    )
 
 
 def test_missed_calls_in_and_after_opening_hours_and_who_never_got_through() -> None:
@@ -41,9 +50,12 @@ def test_missed_calls_in_and_after_opening_hours_and_who_never_got_through() -> 
         call("6", "0171111", (monday + timedelta(days=2)).replace(hour=20), answered=False),
     ]
     f = count(
-        rebuild_calls(records), tz=BERLIN, since=date(2026, 6, 1), until=date(2026, 6, 7),
+        rebuild_calls(records),
+        tz=BERLIN,
+        since=date(2026, 6, 1),
+        until=date(2026, 6, 7),
         is_open=profile.is_open,
-    )  # fmt: skip
+    )
     assert (f.inbound_calls, f.answered_by_person, f.missed) == (6, 1, 5)
     assert (f.inbound_in_opening_hours, f.missed_in_opening_hours) == (3, 2)
     assert (f.inbound_after_hours, f.missed_after_hours) == (3, 3)
@@ -53,8 +65,10 @@ def test_missed_calls_in_and_after_opening_hours_and_who_never_got_through() -> 
     assert f.callers_never_reached == 3  # 0171111 got through once
     assert f.missed_by_reason == {"no_answer": 5}
     assert [(d.day.isoformat(), d.inbound, d.missed) for d in f.per_day[:3]] == [
-        ("2026-06-01", 5, 4), ("2026-06-02", 0, 0), ("2026-06-03", 1, 1),
-    ]  # fmt: skip
+        ("2026-06-01", 5, 4),
+        ("2026-06-02", 0, 0),
+        ("2026-06-03", 1, 1),
+    ]
     assert f.days == 7 and f.missed_per_day == round(5 / 7, 2)
     busiest = f.busiest_missed_hours[0]
     assert (busiest.weekday, busiest.hour, busiest.missed) == (0, 10, 2)
@@ -63,16 +77,19 @@ def test_missed_calls_in_and_after_opening_hours_and_who_never_got_through() -> 
 def test_a_call_is_counted_on_its_local_day() -> None:
     late = datetime(2026, 6, 1, 23, 30, tzinfo=BERLIN)  # 21:30 UTC
     calls = rebuild_calls([call("1", "0171111", late, answered=False)])
-    first = count(calls, tz=BERLIN, since=date(2026, 6, 1), until=date(2026, 6, 1),
-                  is_open=lambda _: False)  # fmt: skip
-    second = count(calls, tz=BERLIN, since=date(2026, 6, 2), until=date(2026, 6, 2),
-                   is_open=lambda _: False)  # fmt: skip
+    first = count(
+        calls, tz=BERLIN, since=date(2026, 6, 1), until=date(2026, 6, 1), is_open=lambda _: False
+    )
+    second = count(
+        calls, tz=BERLIN, since=date(2026, 6, 2), until=date(2026, 6, 2), is_open=lambda _: False
+    )
     assert (first.inbound_calls, second.inbound_calls) == (1, 0)
 
 
 def test_the_gain_follows_the_guides_formula_step_by_step() -> None:
-    owner = Economics(average_order_value=850, close_rate=0.35, new_customer_share=0.4,
-                      assistant_monthly_cost=149)  # fmt: skip
+    owner = Economics(
+        average_order_value=850, close_rate=0.35, new_customer_share=0.4, assistant_monthly_cost=149
+    )
     g = expected_gain(missed=300, days=91, assumptions=owner)  # 3 months, 300 missed
     per_month = 300 / 91 * 365.25 / 12
     assert g.missed_per_month == pytest.approx(per_month, abs=0.05)
