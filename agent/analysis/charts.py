@@ -55,7 +55,7 @@ def missed_heatmap(figures: Figures, language: str = "de") -> bytes:
     hours = [h for h in range(24) if any(grid[d][h] for d in range(7))] or list(range(7, 19))
     first, last = min(min(hours), 7), max(max(hours), 18)
     shown = [row[first : last + 1] for row in grid]
-    fig = _figure(7.6, 2.9)
+    fig = _figure(7.6, 2.35)
     ax = fig.add_subplot()
     image = ax.imshow(shown, cmap="Reds", aspect="auto", vmin=0)
     ax.set_yticks(range(7), WEEKDAYS_DE if language == "de" else WEEKDAYS_EN)
@@ -80,7 +80,7 @@ def daily_bars(figures: Figures, language: str = "de") -> bytes:
     person = [d.answered_by_person for d in days]
     assistant = [d.answered_by_assistant for d in days]
     missed = [d.missed for d in days]
-    fig = _figure(7.6, 2.6)
+    fig = _figure(7.6, 2.0)
     ax = fig.add_subplot()
     width = 0.8 if len(days) < 60 else 1.0
     ax.bar(x, person, width, label=text["person"], color=COLOURS["person"])
@@ -94,8 +94,8 @@ def daily_bars(figures: Figures, language: str = "de") -> bytes:
     step = max(1, len(days) // 12)
     ax.set_xticks(x[::step], [d.day.strftime("%d.%m.") for d in days[::step]], fontsize=8)
     ax.set_ylabel(text["calls"])
-    ax.set_title(text["daily"], fontsize=11)
-    ax.legend(fontsize=8, loc="upper right", frameon=False, ncols=3)
+    ax.set_title(text["daily"], fontsize=11, loc="left")
+    ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, ncols=3)
     ax.spines[["top", "right"]].set_visible(False)
     ax.margins(x=0.01)
     return _png(fig)

@@ -110,8 +110,10 @@ def run_analyse(settings: Settings, args: argparse.Namespace) -> int:
         unreadable_rows=len(batch.unreadable),
     )
     assumptions, missing = _assumptions(settings, args)
-    gain = expected_gain(figures.missed, figures.days, assumptions) if assumptions else None
     comparison = _comparison(settings, args, calls, since, until)
+    # With the assistant live, what it wins back is measured on the calls missed before it.
+    basis = comparison.before if comparison else figures
+    gain = expected_gain(basis.missed, basis.days, assumptions) if assumptions else None
 
     if args.report is not None:
         _write_report(settings, figures, gain, missing, comparison, args.report)
@@ -209,6 +211,7 @@ def _write_report(
             figures=figures,
             gain=gain,
             gain_missing=missing or None,
+            gain_before_go_live=comparison is not None,
             comparison=comparison,
             made_on=date.today(),
         )

@@ -54,7 +54,11 @@ TEXT = {
         "hour": "Uhr",
         "gain": "Was die verpassten Anrufe kosten",
         "formula": "Rechnung (pro Monat)",
-        "missed_month": "verpasste Anrufe pro Monat (gemessen)",
+        "missed_month": "verpasste Anrufe pro Monat",
+        "per_job": "je Auftrag",
+        "in_days": "in",
+        "given": "Angabe",
+        "basis": "vor dem Start des Assistenten",
         "new": "davon Neukunden",
         "jobs": "davon Aufträge",
         "revenue": "entgangener Umsatz",
@@ -101,7 +105,11 @@ TEXT = {
         "hour": "h",
         "gain": "What the missed calls cost",
         "formula": "Calculation (a month)",
-        "missed_month": "missed calls a month (measured)",
+        "missed_month": "missed calls a month",
+        "per_job": "a job",
+        "in_days": "in",
+        "given": "given",
+        "basis": "before the assistant started",
         "new": "of them new customers",
         "jobs": "of them jobs won",
         "revenue": "revenue lost",
@@ -136,6 +144,7 @@ class ReportInput(BaseModel):
     figures: Figures
     gain: Gain | None = None
     gain_missing: str | None = None  # why there is no gain (assumptions not given)
+    gain_before_go_live: bool = False  # the gain is measured on the period before go-live
     comparison: Comparison | None = None
     made_on: date
 

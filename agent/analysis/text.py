@@ -53,7 +53,8 @@ def summary(
         a = gain.assumptions
         lines += [
             f"  {t['gain']}, {t['formula']}:",
-            f"    {t['missed_month']:<44} {gain.missed_per_month:>10.1f}",
+            f"    {t['missed_month']:<44} {gain.missed_per_month:>10.1f}"
+            + (f"   ({t['basis']})" if comparison is not None else ""),
             f"    × {t['new']} ({t['assumption']} {pct(a.new_customer_share)})".ljust(48)
             + f" {gain.new_customer_calls_per_month:>10.1f}",
             f"    × {t['jobs']} ({t['assumption']} {pct(a.close_rate)})".ljust(48)
