@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PYTEST ?= $(PYTHON) -m pytest
 
-.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench soak models coqui-check conversations fuzz knowledge-eval
+.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench soak models coqui-check conversations fuzz knowledge-eval analyse-bench
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -65,6 +65,9 @@ coqui-check: ## the optional Coqui voice against the real coqui-tts (own 5.6 GB 
 
 knowledge-eval: ## the example handbook against its question set, and answer time at 500 pages -> bench/results.json ("knowledge")
 	$(PYTHON) -m agent.knowledge.evaluate tests/knowledge/questions.yaml --docs agent/profiles/knowledge/mueller-sanitaer --pages 500 --json bench/results.json
+
+analyse-bench: ## rufbereit analyse on three months of CDR (about 9,000 calls) -> bench/analyse.json
+	$(PYTHON) -m bench.analyse
 
 fuzz: ## the outside-input fuzz tests with fresh random examples, 10 times as many (not in make test)
 	HYPOTHESIS_PROFILE=explore FUZZ_SCALE=10 $(PYTEST) tests/fuzz -q
