@@ -232,8 +232,9 @@ def read_cdr_database(
         raise CdrError(f"CDR database URL must start with postgresql:// or mysql://, not {scheme}:")
     batch = CdrBatch()
     for n, row in enumerate(rows, start=1):
+        named = {_ALIASES.get(k.lower(), k.lower()): v for k, v in row.items()}
         try:
-            batch.records.append(record_from_mapping(row, tz))
+            batch.records.append(record_from_mapping(named, tz))
         except ValueError as exc:
             batch.unreadable.append((n, str(exc)))
     return batch

@@ -15,9 +15,10 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -97,12 +98,30 @@ async def test_scripted_calls_leave_call_detail_records(
         report = _analyse(args)
         _assert_classified(placed, report, f"{source}\n{dump}")
 
+    # Before and after: the CDR's side and rufbereit's own records (the calls the agent
+    # stored in this test's database), for the day of the calls against the day before.
+    day = placed[0].started_at.astimezone(ZoneInfo("Europe/Berlin")).date()
+    before = (day - timedelta(days=1)).isoformat()
+    report = _analyse(
+        ["--cdr", str(files.cdr_custom), "--before", f"{before}:{before}",
+         "--after", f"{day}:{day}"],
+        database_url=pg_database,
+    )  # fmt: skip
+    after = report["comparison"]["after"]
+    assert report["comparison"]["records_note"] is None, report["comparison"]
+    assert after["answered_by_assistant"] == 2 and after["handed_over_by_assistant"] == 1
+    assert after["handovers"] == 1  # from rufbereit's own call records
+    assert report["comparison"]["before"]["inbound_calls"] == 0
 
-def _analyse(args: list[str]) -> dict[str, Any]:
+
+def _analyse(args: list[str], database_url: str | None = None) -> dict[str, Any]:
+    env = dict(os.environ)
+    if database_url:
+        env["RUFBEREIT_DATABASE_URL"] = database_url
     out = subprocess.run(
         [sys.executable, "-m", "agent", "analyse", *args, "--cdr-timezone", "UTC", "--json",
          "--calls"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True, text=True, timeout=60, check=False, env=env,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     report: dict[str, Any] = json.loads(out.stdout)
