@@ -38,6 +38,7 @@ from agent.telephony.call import Conversation
 from agent.telephony.call_controller import CallController
 from agent.telephony.media import AudioSocketServer
 from agent.telephony.media_connector import AudioSocketConnector, MediaConnector, WebSocketConnector
+from agent.telephony.routing import RoutingPublisher
 
 log = logging.getLogger(__name__)
 
@@ -110,14 +111,19 @@ async def running_agent(
     )
     controller.install()
     ari.on_reconnect(controller.resync)
+    now = functools.partial(datetime.now, settings.business.tz)
+    routing = RoutingPublisher(ari, settings.business, now)
+    ari.on_reconnect(routing.publish)
     try:
         await _connect_ari(ari)
         await controller.resync()
+        routing.start()
         if escalation is not None:
             await _open_escalation(escalation, ari)
         log.info("rufbereit is answering calls", extra={"transport": connector.transport})
         yield Agent(settings, ari, controller, call_log, database)
     finally:
+        await routing.close()
         if escalation is not None:
             await escalation.close()
         await controller.stop()

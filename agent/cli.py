@@ -164,6 +164,11 @@ def _config(settings: Settings, args: argparse.Namespace) -> int:
     print(f"ARI:       {settings.ari.url} as {settings.ari.user}, app {settings.ari.app}")
     print(f"media:     {settings.media.transport}")
     print(f"handover:  {b.handover.office}")
+    r = b.routing
+    mode = {"overflow": f"overflow (the office rings {r.office_ring_s} s first)",
+            "after_hours": "after hours only", "always": "always"}[r.mode]  # fmt: skip
+    off = f"; switched off: {', '.join(r.scenarios_off)}" if r.scenarios_off else ""
+    print(f"routing:   {mode}{off} (dialplan context rufbereit-inbound)")
     people = ", ".join(p.name for p in b.on_call.people) if b.on_call else "none"
     print(f"on call:   {people}")
     print("configuration is valid")

@@ -246,6 +246,26 @@ class OnCall(Strict):
         return self
 
 
+class Routing(Strict):
+    """Which calls the assistant takes: the dialplan's rufbereit-inbound context reads this
+    (the agent publishes it to Asterisk, see dialplan/extensions_rufbereit.conf)."""
+
+    mode: Literal["overflow", "after_hours", "always"] = Field(
+        "overflow",
+        description="overflow: the office rings first, the assistant answers if nobody does "
+        "(or the line is busy); after_hours: people in opening hours, the assistant outside "
+        "them; always: the assistant answers at once",
+    )
+    office_ring_s: int = Field(
+        20, ge=5, le=120, description="overflow: how long the office rings first (seconds)"
+    )
+    scenarios_off: list[Literal["appointment", "lead", "order", "faq"]] = Field(
+        default_factory=list,
+        description="requests the assistant does not take during the pilot: the caller hears "
+        "a polite word and a call back is arranged (emergencies and messages are always on)",
+    )
+
+
 class Handover(Strict):
     """Where a caller goes who wants a person (or when the assistant cannot go on)."""
 
@@ -352,6 +372,7 @@ class BusinessProfile(Strict):
     economics: Economics | None = None
     texts: Greetings
     handover: Handover
+    routing: Routing = Routing()
     on_call: OnCall | None = None
     # Optional sections of the dialogue (issue 5); old profiles load without them.
     appointment_types: list[AppointmentType] = []

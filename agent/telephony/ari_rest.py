@@ -195,6 +195,23 @@ class AriRest:
         params = {"variable": variable, "value": value}
         await self.request("POST", f"channels/{_segment(channel_id)}/variable", params=params)
 
+    async def set_global_var(self, variable: str, value: str) -> None:
+        """A dialplan global (``POST /asterisk/variable``): the routing the dialplan reads."""
+        await self.request(
+            "POST", "asterisk/variable", params={"variable": variable, "value": value}
+        )
+
+    async def get_global_var(self, variable: str) -> str | None:
+        """A dialplan global's value, or ``None`` when it is not set."""
+        try:
+            body = await self.request("GET", "asterisk/variable", params={"variable": variable})
+        except AriHttpError as exc:
+            if exc.not_found:
+                return None
+            raise
+        value = body.get("value") if isinstance(body, dict) else None
+        return value if isinstance(value, str) and value != "" else None
+
     async def get_channel_var(self, channel_id: str, variable: str) -> str | None:
         """The variable's value, or ``None`` if it is not set (a gone channel raises 404)."""
         try:

@@ -17,6 +17,7 @@ from .lead import LeadFlow
 from .message import MessageFlow, callback_topic, message_topic
 from .order import OrderFlow
 from .privacy import PrivacyFlow
+from .scenario_off import ScenarioOffFlow
 
 __all__ = [
     "AppointmentFlow",
@@ -30,14 +31,29 @@ __all__ = [
     "OrderFlow",
     "PrivacyFlow",
     "RescheduleFlow",
+    "ScenarioOffFlow",
     "SlotFlow",
     "Step",
     "flow_for",
 ]
 
 
+# The requests an owner may switch off (business.routing.scenarios_off), by intent.
+SCENARIOS = {
+    "book_appointment": "appointment",
+    "reschedule_appointment": "appointment",
+    "cancel_appointment": "appointment",
+    "request_quote": "lead",
+    "place_order": "order",
+    **dict.fromkeys(FaqFlow.intents, "faq"),
+}
+
+
 def flow_for(intent: str, ctx: FlowContext, u: Utterance | None) -> Flow | None:
     """A new flow for ``intent`` (``human_handover`` is the engine's, it needs the summary)."""
+    scenario = SCENARIOS.get(intent)
+    if scenario is not None and scenario in ctx.profile.routing.scenarios_off:
+        return ScenarioOffFlow(ctx, scenario)
     if intent == "book_appointment":
         return AppointmentFlow(ctx)
     if intent == "reschedule_appointment":
