@@ -32,6 +32,7 @@ from agent.health import INTERVAL_S, report_forever
 from agent.speech.tts import TextToSpeech
 from agent.speech.tts_factory import make_tts
 from agent.storage import CallLog, Database
+from agent.storage.retention import RetentionJob
 from agent.systemd_notify import notify, watchdog_forever
 from agent.telephony.ari_client import AriClient, AriUnavailable
 from agent.telephony.call import Conversation
@@ -113,16 +114,19 @@ async def running_agent(
     ari.on_reconnect(controller.resync)
     now = functools.partial(datetime.now, settings.business.tz)
     routing = RoutingPublisher(ari, settings.business, now)
+    retention = RetentionJob(database, settings.business.retention, settings.business.tz)
     ari.on_reconnect(routing.publish)
     try:
         await _connect_ari(ari)
         await controller.resync()
         routing.start()
+        retention.start()
         if escalation is not None:
             await _open_escalation(escalation, ari)
         log.info("rufbereit is answering calls", extra={"transport": connector.transport})
         yield Agent(settings, ari, controller, call_log, database)
     finally:
+        retention.shutdown()
         await routing.close()
         if escalation is not None:
             await escalation.close()

@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     from agent.knowledge.cli import add_knowledge_commands
     from agent.speech.cli import add_speech_commands
     from agent.speech.say_cli import add_say_command
+    from agent.storage.privacy_cli import add_privacy_commands
     from agent.understanding.cli import add_nlu_commands
 
     add_nlu_commands(sub)
@@ -100,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     add_conversations_command(sub)
     add_knowledge_commands(sub)
     add_analyse_command(sub)
+    add_privacy_commands(sub)
     return p
 
 

@@ -105,6 +105,18 @@ class Fact(Strict):
     answer: Texts
 
 
+class Retention(Strict):
+    """How long each kind of record is kept, in days (``None``: kept until erased by
+    hand). A daily job deletes what is due (``rufbereit privacy retention`` runs it now).
+    The defaults follow what German vendors of phone assistants publish."""
+
+    transcripts_days: int | None = Field(30, ge=1, description="what was said in calls")
+    calls_days: int | None = Field(90, ge=1, description="call metadata: who, when, outcome")
+    leads_days: int | None = Field(180, ge=1, description="enquiries (leads)")
+    messages_days: int | None = Field(90, ge=1, description="messages and call-back requests")
+    run_at: str = Field("03:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="local time")
+
+
 class Economics(Strict):
     """The owner's own numbers, for what missed calls cost (``rufbereit analyse``)."""
 
@@ -370,6 +382,7 @@ class BusinessProfile(Strict):
     facts: list[Fact] = []
     knowledge: Knowledge | None = None
     economics: Economics | None = None
+    retention: Retention = Retention()
     texts: Greetings
     handover: Handover
     routing: Routing = Routing()

@@ -1,27 +1,10 @@
-"""The analyse command is run in-process (agent.cli.main): its logging set-up binds a
-handler to pytest's captured stderr and quietens library loggers; later tests must not
-inherit either."""
+"""The analyse command runs in-process here: logging is left as it was found."""
 
 from __future__ import annotations
-
-import logging
-from collections.abc import Iterator
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    levels = {
-        name: logger.level
-        for name, logger in logging.root.manager.loggerDict.items()
-        if isinstance(logger, logging.Logger)
-    }
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, logger in list(logging.root.manager.loggerDict.items()):
-        if isinstance(logger, logging.Logger):
-            logger.setLevel(levels.get(name, logging.NOTSET))
+def _logging(restore_logging: None) -> None:
+    """(tests/support/logging_state.py)"""
