@@ -29,6 +29,7 @@ from agent.actions.warm_transfer import WarmTransfer
 from agent.config import Settings
 from agent.conversation_factory import build_conversation
 from agent.health import INTERVAL_S, report_forever
+from agent.report.job import ReportJob
 from agent.speech.tts import TextToSpeech
 from agent.speech.tts_factory import make_tts
 from agent.storage import CallLog, Database
@@ -115,18 +116,21 @@ async def running_agent(
     now = functools.partial(datetime.now, settings.business.tz)
     routing = RoutingPublisher(ari, settings.business, now)
     retention = RetentionJob(database, settings.business.retention, settings.business.tz)
+    reports = ReportJob(settings, database)
     ari.on_reconnect(routing.publish)
     try:
         await _connect_ari(ari)
         await controller.resync()
         routing.start()
         retention.start()
+        reports.start()
         if escalation is not None:
             await _open_escalation(escalation, ari)
         log.info("rufbereit is answering calls", extra={"transport": connector.transport})
         yield Agent(settings, ari, controller, call_log, database)
     finally:
         retention.shutdown()
+        reports.shutdown()
         await routing.close()
         if escalation is not None:
             await escalation.close()

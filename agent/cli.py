@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     from agent.conversations.cli import add_conversations_command
     from agent.dialogue.simulate import add_simulate_command
     from agent.knowledge.cli import add_knowledge_commands
+    from agent.report.cli import add_report_command
     from agent.speech.cli import add_speech_commands
     from agent.speech.say_cli import add_say_command
     from agent.storage.privacy_cli import add_privacy_commands
@@ -102,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     add_knowledge_commands(sub)
     add_analyse_command(sub)
     add_privacy_commands(sub)
+    add_report_command(sub)
     return p
 
 

@@ -28,6 +28,7 @@ from agent.actions.settings import (
 )
 from agent.analysis.settings import CdrSettings
 from agent.profile import BusinessProfile, Language
+from agent.report.settings import ReportSettings
 from agent.speech.settings import SttSettings
 from agent.speech.tts_settings import TtsSettings
 
@@ -208,6 +209,7 @@ class Settings(Section):
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     stock_csv: Path | None = Field(None, description="articles with stock, overrides the catalogue")
     cdr: CdrSettings = Field(default_factory=CdrSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @property

@@ -124,8 +124,8 @@ class PostgresCalendar:
         check_slot(self._profile, slot, self._clock())
         rows = await self._fetch(
             "INSERT INTO appointments (id, resource, appointment_type, starts_at, ends_at,"
-            " blocked_until, name, phone, phone_digits, note, call_id)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " blocked_until, name, phone, phone_digits, note, call_id, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             f" RETURNING {_COLUMNS}",
             (
                 uuid.uuid4(),
@@ -139,6 +139,7 @@ class PostgresCalendar:
                 normalize_phone(phone),
                 note,
                 _uuid(call_id),
+                self._clock(),  # booked when the call says (as leads, orders, messages are)
             ),
             serialize=True,
         )

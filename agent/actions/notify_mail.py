@@ -37,10 +37,15 @@ class MailNotifier:
 
     async def send(self, to: str, subject: str, text: str) -> None:
         """Hand one e-mail to the server; raise :class:`NotifyError` if it is not accepted."""
+        await self.deliver(self.message(to, subject, text))
+        log.debug("e-mail recipient", extra={"to": to, "subject": subject})
+
+    async def deliver(self, msg: EmailMessage) -> None:
+        """Hand a composed e-mail (its From, To, Subject set) to the server."""
         s = self._settings
         try:
             await aiosmtplib.send(
-                self.message(to, subject, text),
+                msg,
                 hostname=s.host,
                 port=s.port,
                 username=s.user,
@@ -53,4 +58,3 @@ class MailNotifier:
             log.warning("e-mail not sent", extra={"smtp_host": s.host, "error": type(exc).__name__})
             raise NotifyError(f"SMTP {s.host}:{s.port}: {type(exc).__name__}: {exc}") from exc
         log.info("e-mail sent", extra={"smtp_host": s.host})
-        log.debug("e-mail recipient", extra={"to": to, "subject": subject})

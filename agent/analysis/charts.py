@@ -33,14 +33,14 @@ LABELS = {
 COLOURS = {"person": "#3b7dd8", "assistant": "#2a9d6f", "missed": "#d1495b"}
 
 
-def _figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
     # The object API, not pyplot: no global state, safe in a server process.
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=110, layout="constrained")
 
 
-def _png(fig: Figure) -> bytes:
+def to_png(fig: Figure) -> bytes:
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()
@@ -55,7 +55,7 @@ def missed_heatmap(figures: Figures, language: str = "de") -> bytes:
     hours = [h for h in range(24) if any(grid[d][h] for d in range(7))] or list(range(7, 19))
     first, last = min(min(hours), 7), max(max(hours), 18)
     shown = [row[first : last + 1] for row in grid]
-    fig = _figure(7.6, 2.35)
+    fig = new_figure(7.6, 2.35)
     ax = fig.add_subplot()
     image = ax.imshow(shown, cmap="Reds", aspect="auto", vmin=0)
     ax.set_yticks(range(7), WEEKDAYS_DE if language == "de" else WEEKDAYS_EN)
@@ -69,7 +69,7 @@ def missed_heatmap(figures: Figures, language: str = "de") -> bytes:
                 colour = "white" if value > peak * 0.6 else "black"
                 ax.text(h, d, str(value), ha="center", va="center", fontsize=7, color=colour)
     fig.colorbar(image, ax=ax, shrink=0.8)
-    return _png(fig)
+    return to_png(fig)
 
 
 def daily_bars(figures: Figures, language: str = "de") -> bytes:
@@ -80,7 +80,7 @@ def daily_bars(figures: Figures, language: str = "de") -> bytes:
     person = [d.answered_by_person for d in days]
     assistant = [d.answered_by_assistant for d in days]
     missed = [d.missed for d in days]
-    fig = _figure(7.6, 2.0)
+    fig = new_figure(7.6, 2.0)
     ax = fig.add_subplot()
     width = 0.8 if len(days) < 60 else 1.0
     ax.bar(x, person, width, label=text["person"], color=COLOURS["person"])
@@ -98,4 +98,4 @@ def daily_bars(figures: Figures, language: str = "de") -> bytes:
     ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, ncols=3)
     ax.spines[["top", "right"]].set_visible(False)
     ax.margins(x=0.01)
-    return _png(fig)
+    return to_png(fig)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.actions.calendar import InMemoryCalendar
-from agent.actions.records import InMemoryRecordStore
+from agent.actions.calendar import Calendar, InMemoryCalendar
+from agent.actions.records import InMemoryRecordStore, RecordStore
 from agent.actions.slots import Slot, appointment_type
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.simulate import parse_line
@@ -46,7 +46,7 @@ def _as_dict(obj: Any) -> dict[str, Any]:
 
 
 async def _prebook(
-    calendar: InMemoryCalendar, profile: BusinessProfile, booked: list[str], caller: str | None
+    calendar: Calendar, profile: BusinessProfile, booked: list[str], caller: str | None
 ) -> None:
     """``"2026-11-24T10:00 Heizungswartung"`` blocks a slot for someone else; with a
     leading ``mine`` the appointment is the caller's own (to move or cancel)."""
@@ -66,7 +66,7 @@ def _changed(
     return [a for a in appointments if before.get(a["id"]) != (a["start"], a["status"])]
 
 
-async def _records(calendar: InMemoryCalendar, records: InMemoryRecordStore) -> dict[str, Any]:
+async def _records(calendar: Calendar, records: RecordStore) -> dict[str, Any]:
     out: dict[str, list[dict[str, Any]]] = {k: [] for k in RECORD_KINDS}
     out["appointments"] = [_as_dict(a) for a in await calendar.appointments()]
     for kind in RECORD_KINDS[1:]:
@@ -77,16 +77,25 @@ async def _records(calendar: InMemoryCalendar, records: InMemoryRecordStore) -> 
 
 
 async def replay(
-    call: ScriptedCall, profile: BusinessProfile, nlu: NluBackend, language: Language
+    call: ScriptedCall,
+    profile: BusinessProfile,
+    nlu: NluBackend,
+    language: Language,
+    *,
+    calendar: Calendar | None = None,
+    records: RecordStore | None = None,
+    call_id: str | None = None,
 ) -> Outcome:
+    """``calendar`` and ``records``: the stores the call writes to (default: new ones in
+    memory; PostgreSQL's for a scripted day in the database, e.g. the report's test)."""
     now = datetime.fromisoformat(call.moment()).replace(tzinfo=profile.tz)
-    calendar = InMemoryCalendar(profile, lambda: now)
+    calendar = calendar or InMemoryCalendar(profile, lambda: now)
     await _prebook(calendar, profile, call.booked, call.caller)
     before = {a.id: (a.start.isoformat(), a.status) for a in await calendar.appointments()}
-    records = InMemoryRecordStore()
+    records = records or InMemoryRecordStore()
     engine = DialogueEngine(
         profile, nlu, calendar=calendar, records=records, clock=lambda: now,
-        language=language, caller_number=call.caller,
+        language=language, caller_number=call.caller, call_id=call_id,
     )  # fmt: skip
     out = Outcome(end="none")
 

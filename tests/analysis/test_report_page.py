@@ -6,9 +6,6 @@ The PDF and a screenshot are kept as artifacts in ``$RUFBEREIT_ARTIFACTS`` (defa
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -16,23 +13,10 @@ import pypdf
 import pytest
 
 from agent.cli import main
+from tests.support.browser import artifacts, print_pdf, screenshot
 from tests.support.cdr_synthetic import generate
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if path := shutil.which(name):
-            return path
-    pytest.fail("no Chromium: apt-get install chromium (make deps installs it)")
-
-
-def _browser(*args: str, url: str) -> None:
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", *args, url]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_the_report_prints_on_one_page_with_its_figures_and_assumptions(
@@ -48,13 +32,8 @@ def test_the_report_prints_on_one_page_with_its_figures_and_assumptions(
     page = html.read_text(encoding="utf-8")
     assert page.count('src="data:image/png;base64,') == 2  # heatmap and daily bars, inline
 
-    artifacts = Path(os.environ.get("RUFBEREIT_ARTIFACTS", REPO / "build" / "artifacts"))
-    artifacts.mkdir(parents=True, exist_ok=True)
-    pdf, png = artifacts / "analyse-report.pdf", artifacts / "analyse-report.png"
-    _browser("--no-pdf-header-footer", f"--print-to-pdf={pdf}", url=html.as_uri())
-    _browser(
-        "--hide-scrollbars", "--window-size=794,1123", f"--screenshot={png}", url=html.as_uri()
-    )
+    pdf = print_pdf(html, artifacts() / "analyse-report.pdf")
+    png = screenshot(html, artifacts() / "analyse-report.png")
 
     reader = pypdf.PdfReader(pdf)
     assert len(reader.pages) == 1, "the report must print on one page"
