@@ -38,6 +38,7 @@ from agent.systemd_notify import notify, watchdog_forever
 from agent.telephony.ari_client import AriClient, AriUnavailable
 from agent.telephony.call import Conversation
 from agent.telephony.call_controller import CallController
+from agent.telephony.call_stats import CallStats
 from agent.telephony.media import AudioSocketServer
 from agent.telephony.media_connector import AudioSocketConnector, MediaConnector, WebSocketConnector
 from agent.telephony.routing import RoutingPublisher
@@ -58,6 +59,7 @@ class Agent:
     controller: CallController
     call_log: CallLog
     database: Database
+    stats: CallStats
 
 
 @contextlib.asynccontextmanager
@@ -102,6 +104,7 @@ async def running_agent(
 
     the_conversation = conversation
     transfer = WarmTransfer(ari, connector, tts, services.records, settings.business)
+    stats = CallStats()
     controller = CallController(
         ari,
         connector,
@@ -110,6 +113,7 @@ async def running_agent(
         settings,
         foreign_channels=escalation.active_channels if escalation is not None else None,
         transfer=transfer,
+        readers=[stats],
     )
     controller.install()
     ari.on_reconnect(controller.resync)
@@ -127,7 +131,7 @@ async def running_agent(
         if escalation is not None:
             await _open_escalation(escalation, ari)
         log.info("rufbereit is answering calls", extra={"transport": connector.transport})
-        yield Agent(settings, ari, controller, call_log, database)
+        yield Agent(settings, ari, controller, call_log, database, stats)
     finally:
         retention.shutdown()
         reports.shutdown()
@@ -202,7 +206,7 @@ async def serve(settings: Settings) -> None:
             report_forever(
                 lambda: agent.controller.active_calls,
                 lambda: {"records_spooled": stats.spooled, "records_held": stats.held,
-                         "records_lost": stats.lost},
+                         "records_lost": stats.lost, **agent.stats.snapshot()},
                 float(os.environ.get("RUFBEREIT_HEALTH_INTERVAL_S", INTERVAL_S)),
             ),
             name="health",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
+from agent.domain.call_events import GreetingDone, GreetingStarted
 from agent.profile import BusinessProfile, Language, Texts
 from agent.speech.tts import TextToSpeech
 from agent.telephony.call import CallContext, CallOutcome, ConversationResult
@@ -46,9 +47,9 @@ class GreetingConversation:
         for n, text in enumerate(self.prompts(language)):
             pcm = await self._tts.synthesize(text, language)
             if n == 0:
-                await call.log_event("greeting_started", {"ms": _ms_since(call)})
+                call.events.publish(GreetingStarted(_ms_since(call)))
             await call.media.play(pcm)
-        await call.log_event("greeting_done", {"ms": _ms_since(call)})
+        call.events.publish(GreetingDone(_ms_since(call)))
         return ConversationResult(
             CallOutcome.HANDOVER, summary="Anruf ohne Anliegen weitergeleitet"
         )

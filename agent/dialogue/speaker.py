@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from agent.domain.call_events import ReplyAudio
 from agent.speech.echo import EchoGate
 from agent.speech.sentences import speak_stream
 from agent.speech.tts import TextToSpeech
@@ -30,15 +31,13 @@ class Speaker:
         echo: EchoGate,
         *,
         position: Callable[[], float],
-        record: Callable[[str, dict[str, object]], None],
     ) -> None:
         """``position``: the caller audio's position (s), to tell a barge-in that began
-        before the reply from one over it; ``record``: stores an event with the call."""
+        before the reply from one over it."""
         self._call = call
         self._tts = tts
         self._echo = echo
         self._position = position
-        self._record = record
         self._task: asyncio.Task[None] | None = None
         self.text = ""  # what is (or was last) being said
         self.interruptible = True
@@ -115,7 +114,7 @@ class Speaker:
             if first and heard_at is not None:
                 turn_ms = round((time.monotonic() - heard_at) * 1000)
                 log.info("reply started", extra={"turn_ms": turn_ms})
-                self._record("reply_audio", {"turn_ms": turn_ms})
+                self._call.events.publish(ReplyAudio(turn_ms))
             first = False
             await self._call.media.play(pcm)
         self.finished_at = time.monotonic()

@@ -31,6 +31,14 @@ from agent.dialogue.prompts import phrase
 from agent.dialogue.speaker import Speaker
 from agent.dialogue.turn import Turn
 from agent.domain import Command, Handover
+from agent.domain.call_events import (
+    ActionTaken,
+    AssistantSaid,
+    BargedIn,
+    CallerKey,
+    CallerSaid,
+    EscalationEnded,
+)
 from agent.speech.echo import EchoGate
 from agent.speech.settings import SttSettings
 from agent.speech.stt import SpeechRecognizer
@@ -97,10 +105,8 @@ class _VoiceCall:
         echo = self.echo = EchoGate(erl_db=conv._stt.echo_return_loss_db)
         gate = echo if conv._stt.echo_gate else None
         self.listener = TurnListener(conv._recognizer, conv._stt, echo=gate)
-        self.background: set[asyncio.Task[None]] = set()
-        self.speaker = Speaker(
-            call, conv._tts, echo, position=lambda: self.listener.vad.position_s, record=self.record
-        )
+        self.speaker = Speaker(call, conv._tts, echo, position=lambda: self.listener.vad.position_s)
+        self.publish = call.events.publish
         self.inbox: asyncio.Queue[object] = asyncio.Queue()
         self.end: Turn | None = None
         self.interrupted: str | None = None  # the reply the last barge-in cut
@@ -148,8 +154,7 @@ class _VoiceCall:
             for told in self.told:
                 if not told.done():
                     told.set_result(False)
-            if self.background:
-                await asyncio.wait(self.background)
+            await self.call.events.flush()  # what happened is kept before the call ends
         end = self.end
         if end.end == "handover":
             return self.handover(end)
@@ -202,26 +207,20 @@ class _VoiceCall:
                 if await self.speaker.stop():
                     self.interrupted = text
                     learnt = self.echo.learnt_erl_db
-                    self.record(
-                        "barge_in",
-                        {
-                            "ms": _ms(self.call),
-                            "detect_ms": detect_ms,
-                            "echo_loss_db": None if learnt is None else round(learnt),
-                        },
-                    )
+                    loss = None if learnt is None else round(learnt)
+                    self.publish(BargedIn(_ms(self.call), detect_ms, loss))
         elif isinstance(item, UserTurn):
             await self.on_turn(item)
         elif isinstance(item, DtmfDigit):
             await self.speaker.stop()
-            self.record("caller_key", {"digit": item.digit})
+            self.publish(CallerKey(item.digit))
             await self.say(await self.engine.on_dtmf(item.digit), heard_at=time.monotonic())
         elif isinstance(item, EscalationEnd):
             # the service reports an end only when someone took it or nobody is left
             turn = await self.engine.on_escalation_end(
                 item.acknowledged, item.person, still_trying=False
             )
-            self.record("escalation_end", {"acknowledged": item.acknowledged, "told": True})
+            self.publish(EscalationEnded(item.acknowledged, told=True))
             await self.say(turn)
             told = self.told[-1] if self.told else None
             if told is not None and not told.done():
@@ -244,15 +243,14 @@ class _VoiceCall:
                 self.speaker.start(again)
             return
         self.interrupted = None
-        self.record(
-            "caller_said",
-            {
-                "text": text,
-                "model": heard.transcript.model,
-                "stt_ms": round(heard.latency_s * 1000),
-                "end_of_turn_ms": heard.silence_ms,
-                "early": heard.early,
-            },
+        self.publish(
+            CallerSaid(
+                text,
+                heard.transcript.model,
+                stt_ms=round(heard.latency_s * 1000),
+                end_of_turn_ms=heard.silence_ms,
+                early=heard.early,
+            )
         )
         await self.say(await self.engine.on_text(text), heard_at=heard.speech_ended_at)
 
@@ -282,13 +280,13 @@ class _VoiceCall:
             if self.conv._act is not None:
                 # an emergency passed on must reach the rota even if the caller hangs up now
                 await asyncio.shield(self.conv._act(action, self.call.info, self.escalation_ended))
-            self.record("action", {"type": type(action).__name__})
+            self.publish(ActionTaken(type(action).__name__))
         if turn.end is not None:
             self.end = turn
         if not turn.replies:
             return
         text = " ".join(turn.replies)
-        self.record("assistant_said", {"text": text, "ms": _ms(self.call)})
+        self.publish(AssistantSaid(text, _ms(self.call)))
         self.speaker.start(text, interruptible=turn.interruptible, heard_at=heard_at)
 
     # -- helpers ------------------------------------------------------------------------
@@ -301,13 +299,6 @@ class _VoiceCall:
         """Since the assistant last spoke, the caller last said something, or the last
         reprompt."""
         return time.monotonic() - max(self.speaker.finished_at, self.prompted_at)
-
-    def record(self, kind: str, data: dict[str, object]) -> None:
-        """Store an event with the call without holding up the conversation (the time is
-        taken now, so the order is kept)."""
-        task = asyncio.create_task(self.call.log_event(kind, data))
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
 
 
 def _resolve(future: asyncio.Future[bool], value: bool) -> None:

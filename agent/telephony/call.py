@@ -6,9 +6,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from agent.profile import Language
+from agent.telephony.call_stream import CallStream
 from agent.telephony.media import MediaSession
 
 
@@ -35,16 +36,13 @@ class CallInfo:
 
 @dataclass(slots=True)
 class CallContext:
-    """Handed to the conversation: the call's facts, its media, and a way to log events."""
+    """Handed to the conversation: the call's facts, its media, and the call's event
+    stream (publish what happens: agent/domain/call_events.py)."""
 
     info: CallInfo
     media: MediaSession
-    log_event: EventLogger
+    events: CallStream
     metrics: dict[str, float] = field(default_factory=dict)
-
-
-class EventLogger(Protocol):
-    async def __call__(self, kind: str, data: dict[str, Any] | None = None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

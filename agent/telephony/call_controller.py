@@ -19,12 +19,23 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from agent.config import Settings
+from agent.domain.call_events import (
+    Answered,
+    CallEvent,
+    CallFailed,
+    FellBack,
+    HandedOver,
+    MediaConnected,
+    TransferNotTaken,
+    TransferStarted,
+    TransferTaken,
+)
 from agent.storage import CallLog, CallStarted
 from agent.telephony.ari_client import AriClient, AriError, AriHttpError
 from agent.telephony.ari_events import (
@@ -40,6 +51,7 @@ from agent.telephony.call import (
     Conversation,
     ConversationResult,
 )
+from agent.telephony.call_stream import CallStream, Reader
 from agent.telephony.media import MediaSession
 from agent.telephony.media_connector import (
     MEDIA_CHANNEL_PREFIX,
@@ -86,6 +98,7 @@ STOP_CLEANUP_S = 5.0
 class ActiveCall:
     info: CallInfo
     t0: float  # monotonic time of StasisStart
+    events: CallStream
     task: asyncio.Task[None] | None = None
     outcome: CallOutcome | None = None
     cause: str | None = None
@@ -109,9 +122,11 @@ class CallController:
         *,
         foreign_channels: Callable[[], frozenset[str]] | None = None,
         transfer: Transfer | None = None,
+        readers: Sequence[Reader] = (),
     ) -> None:
         """``foreign_channels``: channels of this app that others own (the escalation's
-        calls to technicians); the resync leaves them alone."""
+        calls to technicians); the resync leaves them alone. ``readers``: who reads each
+        call's events besides the call log (agent/telephony/call_stream.py)."""
         self._ari = ari
         self._connector = connector
         self._call_log = call_log
@@ -121,6 +136,7 @@ class CallController:
         self._partners: dict[str, ActiveCall] = {}  # office channel -> the caller's call
         self._foreign = foreign_channels or frozenset
         self._transfer = transfer
+        self._readers: list[Reader] = [self._keep, *readers]
 
     def install(self) -> None:
         self._ari.on(StasisStart, self._on_stasis_start)
@@ -151,7 +167,9 @@ class CallController:
             language=self._settings.language,
             started_at=channel.creationtime or datetime.now(UTC),
         )
-        call = ActiveCall(info=info, t0=time.monotonic())
+        call = ActiveCall(
+            info=info, t0=time.monotonic(), events=CallStream(info.call_id, self._readers)
+        )
         self._calls[channel.id] = call
         call.task = asyncio.create_task(self._run(call), name=f"call-{info.call_id}")
 
@@ -195,7 +213,7 @@ class CallController:
             with contextlib.suppress(asyncio.CancelledError):
                 await call.task
         if left_waiting:
-            await self._event(call, "transfer_not_taken", {"reason": "caller_hung_up"})
+            call.events.publish(TransferNotTaken(reason="caller_hung_up"))
         await self._finish(call)
 
     # ------------------------------------------------------------- the call
@@ -220,10 +238,7 @@ class CallController:
         try:
             await self._connect(call)
             context = CallContext(
-                info=info,
-                media=_leg(call).session,
-                log_event=self._event_logger(call),
-                metrics={"t0": call.t0},
+                info=info, media=_leg(call).session, events=call.events, metrics={"t0": call.t0}
             )
             result = await self._new_conversation().run(context)
             call.outcome = result.outcome
@@ -239,9 +254,7 @@ class CallController:
                 "call failed; handing it to the dialplan fallback",
                 extra={"call_id": str(info.call_id)},
             )
-            await self._event(
-                call, "error", {"error": type(exc).__name__, "detail": str(exc)[:500]}
-            )
+            call.events.publish(CallFailed(type(exc).__name__, str(exc)[:500]))
             call.outcome = CallOutcome.FALLBACK
             if not await self._continue(call, "fallback", None):
                 call.outcome = CallOutcome.FAILED
@@ -257,7 +270,7 @@ class CallController:
         if self._transfer is None or not handover.warm or not result.warm or call.leg is None:
             return False
         assert call.bridge_id is not None
-        await self._event(call, "transfer_started", {"reason": result.reason})
+        call.events.publish(TransferStarted(result.reason))
         call.transferring = True
         try:
             done = await self._transfer.put_through(
@@ -270,10 +283,10 @@ class CallController:
         if done.partner is not None:
             call.partner = done.partner
             self._partners[done.partner] = call
-            await self._event(call, "transfer_taken", {"summary": result.summary})
+            call.events.publish(TransferTaken(result.summary))
             return True
         call.outcome = CallOutcome.CALLBACK
-        await self._event(call, "transfer_not_taken", {"summary": result.summary})
+        call.events.publish(TransferNotTaken(summary=result.summary))
         await self._quietly(self._ari.hangup(call.info.channel_id))
         return True
 
@@ -286,7 +299,7 @@ class CallController:
         try:
             await answer
             await self._call_log.answered(info.call_id, datetime.now(UTC))
-            await self._event(call, "answered", {"ms": _ms(call)})
+            call.events.publish(Answered(_ms(call)))
             call.leg = await leg
             await bridge
         except BaseException:
@@ -297,9 +310,7 @@ class CallController:
                 call.leg = leg.result()
             raise
         await self._ari.add_channel(call.bridge_id, [info.channel_id, call.leg.channel_id])
-        await self._event(
-            call, "media_connected", {"transport": self._connector.transport, "ms": _ms(call)}
-        )
+        call.events.publish(MediaConnected(self._connector.transport, _ms(call)))
 
     async def _continue(self, call: ActiveCall, result: str, summary: str | None) -> bool:
         """Send the caller on in the dialplan (to people). False if the channel is gone."""
@@ -319,7 +330,7 @@ class CallController:
                 "could not continue the caller in the dialplan", extra={"status": exc.status}
             )
             return False
-        await self._event(call, result, {"summary": summary} if summary else None)
+        call.events.publish(HandedOver(summary) if result == "handover" else FellBack(summary))
         return True
 
     async def _release_media(self, call: ActiveCall, *, keep_bridge: bool = False) -> None:
@@ -350,6 +361,7 @@ class CallController:
                 self._transfer.release(partner)
         await self._release_media(call)
         outcome = call.outcome or CallOutcome.CALLER_HANGUP
+        await call.events.flush()  # every event is kept before the end
         await self._call_log.ended(call.info.call_id, datetime.now(UTC), outcome.value, call.cause)
         log.info("call ended", extra={"call_id": str(call.info.call_id), "outcome": outcome.value})
 
@@ -422,14 +434,9 @@ class CallController:
 
     # --------------------------------------------------------- helpers
 
-    def _event_logger(self, call: ActiveCall) -> Callable[..., Any]:
-        async def log_event(kind: str, data: dict[str, Any] | None = None) -> None:
-            await self._event(call, kind, data)
-
-        return log_event
-
-    async def _event(self, call: ActiveCall, kind: str, data: dict[str, Any] | None) -> None:
-        await self._call_log.event(call.info.call_id, kind, data or {}, datetime.now(UTC))
+    async def _keep(self, call_id: uuid.UUID, event: CallEvent, at: datetime) -> None:
+        """The call log reads every event (database, or the disk spool)."""
+        await self._call_log.event(call_id, event.kind, event.data(), at)
 
     @staticmethod
     async def _quietly(op: Any) -> None:

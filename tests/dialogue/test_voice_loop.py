@@ -28,6 +28,7 @@ from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.rules_nlu import RulesNlu
 from agent.dialogue.voice import EscalationListener, VoiceConversation
 from agent.domain import Command, StartEscalation
+from agent.domain.call_events import CallEvent
 from agent.profile import BusinessProfile
 from agent.speech.audio import dbfs, silence
 from agent.speech.espeak import EspeakTts
@@ -35,6 +36,7 @@ from agent.speech.settings import SttSettings
 from agent.speech.stt import RecognitionStream, Transcript
 from agent.speech.tts import TtsError
 from agent.telephony.call import CallContext, CallInfo, CallOutcome
+from agent.telephony.call_stream import CallStream
 from agent.telephony.media import AudioFrame, DtmfDigit, MediaEvent
 from tests.dialogue.conftest import MONDAY_9, MONDAY_22
 
@@ -204,11 +206,12 @@ async def start_call(
         if isinstance(action, StartEscalation):
             escalations.append((action, listener))
 
-    async def log_event(kind: str, data: dict[str, Any] | None = None) -> None:
-        events.append((kind, data or {}))
+    def keep(call_id: uuid.UUID, event: CallEvent, at: datetime) -> None:
+        events.append((event.kind, event.data()))
 
     info = CallInfo(uuid.uuid4(), "chan", "+4915112345678", "800", "de", datetime.now(UTC))
-    call = CallContext(info, media, log_event, {"t0": time.monotonic()})
+    stream = CallStream(info.call_id, [keep])
+    call = CallContext(info, media, stream, {"t0": time.monotonic()})
     conv = VoiceConversation(
         new_engine, recognizer, tts, STT, act=act, hold_s=hold_s, silence_s=silence_s
     )
