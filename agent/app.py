@@ -28,7 +28,10 @@ from agent.actions.services import ActionServices
 from agent.actions.warm_transfer import WarmTransfer
 from agent.config import Settings
 from agent.conversation_factory import build_conversation
+from agent.doctor import run_checks
 from agent.health import INTERVAL_S, report_forever
+from agent.http_endpoint import make_app, serving
+from agent.metrics import CallMetrics
 from agent.report.job import ReportJob
 from agent.speech.tts import TextToSpeech
 from agent.speech.tts_factory import make_tts
@@ -60,6 +63,9 @@ class Agent:
     call_log: CallLog
     database: Database
     stats: CallStats
+    metrics: CallMetrics
+    #: where /metrics and /healthz are served (None: not served)
+    http_address: str | None = None
 
 
 @contextlib.asynccontextmanager
@@ -105,6 +111,7 @@ async def running_agent(
     the_conversation = conversation
     transfer = WarmTransfer(ari, connector, tts, services.records, settings.business)
     stats = CallStats()
+    metrics = CallMetrics()
     controller = CallController(
         ari,
         connector,
@@ -113,8 +120,9 @@ async def running_agent(
         settings,
         foreign_channels=escalation.active_channels if escalation is not None else None,
         transfer=transfer,
-        readers=[stats],
+        readers=[stats, metrics],
     )
+    _gauges(metrics, controller, call_log)
     controller.install()
     ari.on_reconnect(controller.resync)
     now = functools.partial(datetime.now, settings.business.tz)
@@ -131,7 +139,9 @@ async def running_agent(
         if escalation is not None:
             await _open_escalation(escalation, ari)
         log.info("rufbereit is answering calls", extra={"transport": connector.transport})
-        yield Agent(settings, ari, controller, call_log, database, stats)
+        app = make_app(metrics.registry, functools.partial(run_checks, settings))
+        async with serving(settings.http.bind, app) as address:
+            yield Agent(settings, ari, controller, call_log, database, stats, metrics, address)
     finally:
         retention.shutdown()
         reports.shutdown()
@@ -147,6 +157,17 @@ async def running_agent(
             await audiosocket.close()
         await call_log.close()
         await database.close()
+
+
+def _gauges(metrics: CallMetrics, controller: CallController, call_log: CallLog) -> None:
+    metrics.gauge("rufbereit_active_calls", "calls in progress", lambda: controller.active_calls)
+    stats = call_log.stats
+    metrics.gauge("rufbereit_records_spooled", "call records written to the disk spool "
+                  "(database down) since start", lambda: stats.spooled)  # fmt: skip
+    metrics.gauge("rufbereit_records_held", "call records kept in memory (database down, "
+                  "spool disk full)", lambda: stats.held)  # fmt: skip
+    metrics.gauge("rufbereit_records_lost", "call records that could not be kept",
+                  lambda: stats.lost)  # fmt: skip
 
 
 def escalation_notifier(settings: Settings, database: Database) -> DeliveringNotifier:

@@ -47,6 +47,7 @@ ENV_VARS: dict[str, str] = {
     "RUFBEREIT_DATABASE_URL": "database.url",
     "RUFBEREIT_SPOOL_DIR": "database.spool_dir",
     "RUFBEREIT_LANGUAGE": "business.language",
+    "RUFBEREIT_HTTP_BIND": "http.bind",
     "RUFBEREIT_KNOWLEDGE_DIR": "business.knowledge.dir",
     "RUFBEREIT_MEDIA_TRANSPORT": "media.transport",
     "RUFBEREIT_AUDIOSOCKET_BIND": "media.audiosocket_bind",
@@ -186,6 +187,21 @@ class NluSettings(Section):
     rasa_timeout_s: float | None = Field(None, gt=0)
 
 
+class HttpSettings(Section):
+    """The agent's own HTTP endpoint: ``/metrics`` (Prometheus) and ``/healthz``."""
+
+    bind: str | None = Field(
+        "127.0.0.1:9110", description="HOST:PORT, or null for none; keep it off the internet"
+    )
+
+    @field_validator("bind")
+    @classmethod
+    def _check_bind(cls, v: str | None) -> str | None:
+        if v is None or v.strip().lower() in ("", "off", "none"):
+            return None
+        return v if v.endswith(":0") else _host_port(v)  # port 0: any free port
+
+
 class LogSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -211,6 +227,7 @@ class Settings(Section):
     cdr: CdrSettings = Field(default_factory=CdrSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
 
     @property
     def language(self) -> Language:

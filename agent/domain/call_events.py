@@ -17,6 +17,8 @@ from typing import Any, ClassVar
 @dataclass(frozen=True, slots=True)
 class CallEvent:
     kind: ClassVar[str] = ""
+    #: kept in ``call_events`` (the call's end is kept in ``calls`` instead)
+    stored: ClassVar[bool] = True
 
     def data(self) -> dict[str, Any]:
         """The stored form: every field; a field that is None is left out unless the
@@ -164,3 +166,13 @@ class FellBack(CallEvent):
 
     kind: ClassVar[str] = "fallback"
     summary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallClosed(CallEvent):
+    """The call is over (the last event of every call); kept in ``calls``."""
+
+    kind: ClassVar[str] = "ended"
+    stored: ClassVar[bool] = False
+    outcome: str
+    cause: str | None = None

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from agent.config import Settings
 from agent.domain.call_events import (
     Answered,
+    CallClosed,
     CallEvent,
     CallFailed,
     FellBack,
@@ -361,6 +362,7 @@ class CallController:
                 self._transfer.release(partner)
         await self._release_media(call)
         outcome = call.outcome or CallOutcome.CALLER_HANGUP
+        call.events.publish(CallClosed(outcome.value, call.cause))
         await call.events.flush()  # every event is kept before the end
         await self._call_log.ended(call.info.call_id, datetime.now(UTC), outcome.value, call.cause)
         log.info("call ended", extra={"call_id": str(call.info.call_id), "outcome": outcome.value})
@@ -436,7 +438,8 @@ class CallController:
 
     async def _keep(self, call_id: uuid.UUID, event: CallEvent, at: datetime) -> None:
         """The call log reads every event (database, or the disk spool)."""
-        await self._call_log.event(call_id, event.kind, event.data(), at)
+        if event.stored:
+            await self._call_log.event(call_id, event.kind, event.data(), at)
 
     @staticmethod
     async def _quietly(op: Any) -> None:

@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from agent.app import Agent, running_agent
@@ -123,6 +124,27 @@ async def test_same_over_audiosocket(
         media = [e for e in events if e["kind"] == "media_connected"]
         assert media and media[0]["data"]["transport"] == "audiosocket"
     await _nothing_left(existing)
+
+
+async def test_the_running_agent_serves_metrics_and_health(
+    lab: None, pg_database: str, tmp_path: Path
+) -> None:
+    """After a real call: /metrics counts it by its outcome, no call is in progress, and
+    /healthz runs the doctor's checks against the lab and answers 200."""
+    settings = lab_settings(pg_database, tmp_path / "spool", RUFBEREIT_HTTP_BIND="127.0.0.1:0")
+    async with running_agent(settings) as agent:
+        assert agent.http_address is not None
+        result, _ = await _call_with_office(hold_s=20)
+        assert result.ok, result.error_text
+        await _wait_ended(agent)
+        async with httpx.AsyncClient(base_url=f"http://{agent.http_address}") as client:
+            metrics = (await client.get("/metrics")).text
+            health = await client.get("/healthz", timeout=30)
+    assert 'rufbereit_calls_total{outcome="handover"} 1.0' in metrics, metrics
+    assert "rufbereit_active_calls 0.0" in metrics
+    assert health.status_code == 200, health.text
+    names = {c["name"] for c in health.json()["checks"]}
+    assert {"ARI", "Stasis app", "database", "voice"} <= names, names
 
 
 async def test_caller_hanging_up_mid_greeting_leaves_nothing_behind(
