@@ -93,6 +93,8 @@ class Transferred:
 
 #: At shutdown, how long a call we were already ending may take to clean up.
 STOP_CLEANUP_S = 5.0
+#: how long the end of a call waits for its last events to be written
+FLUSH_S = 5.0
 
 
 @dataclass(slots=True)
@@ -353,6 +355,15 @@ class CallController:
         if call.ended:
             return
         call.ended = True
+        outcome = call.outcome or CallOutcome.CALLER_HANGUP
+        call.events.publish(CallClosed(outcome.value, call.cause))
+        # The end is recorded before the clean-up, and whatever happens to this task (the
+        # agent stopping, the events socket closing under its handler): shielded, so no
+        # call record stays open. The call log takes records in any order, so the events
+        # still being written need not come first; they are waited for a little below,
+        # and finish on their own if that is not enough.
+        end = self._call_log.ended(call.info.call_id, datetime.now(UTC), outcome.value, call.cause)
+        await asyncio.shield(end)
         self._calls.pop(call.info.channel_id, None)
         partner, call.partner = call.partner, None
         if partner is not None:  # the caller left a warm-transferred call: end it
@@ -361,11 +372,9 @@ class CallController:
             if self._transfer is not None:
                 self._transfer.release(partner)
         await self._release_media(call)
-        outcome = call.outcome or CallOutcome.CALLER_HANGUP
-        call.events.publish(CallClosed(outcome.value, call.cause))
-        await call.events.flush()  # every event is kept before the end
-        await self._call_log.ended(call.info.call_id, datetime.now(UTC), outcome.value, call.cause)
         log.info("call ended", extra={"call_id": str(call.info.call_id), "outcome": outcome.value})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(call.events.flush()), FLUSH_S)
 
     # --------------------------------------------------------- resync
 
@@ -418,6 +427,8 @@ class CallController:
         """Shutting down: hand every caller in a conversation to the dialplan fallback;
         a call we were already ending (hung up, handed over) finishes as it was."""
         for call in list(self._calls.values()):
+            if call.ended:  # its end is being recorded by the event that ended it
+                continue
             ending = call.outcome is not None
             if call.task is not None and not call.task.done():
                 if ending:  # only its clean-up is left: let it run (a few ARI requests)
