@@ -73,4 +73,6 @@ async def build_conversation(
 
     await warm_up(tts, [settings.language])
     hold_s = profile.on_call.caller_hold_s if profile.on_call is not None else 0
-    return VoiceConversation(new_engine, recognizer, tts, stt, act=act, hold_s=hold_s)
+    return VoiceConversation(
+        new_engine, recognizer, tts, stt, act=act, hold_s=hold_s, rating=profile.caller_rating
+    )

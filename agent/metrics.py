@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from agent.domain.call_events import (
     BargedIn,
     CallClosed,
+    CallerRated,
     CallerSaid,
     CallEvent,
     EscalationEnded,
@@ -45,6 +46,8 @@ class CallMetrics:
         self.escalations = Counter("rufbereit_escalations_ended", "emergencies whose rota "
                                    "ended, by whether someone took it", ["acknowledged"],
                                    registry=r)  # fmt: skip
+        self.ratings = Counter("rufbereit_caller_ratings", "callers' ratings of their call "
+                               "(1 poor to 5 very good)", ["rating"], registry=r)  # fmt: skip
         self.turn_latency = Histogram("rufbereit_turn_latency_seconds", "from the end of the "
                                       "caller's speech to the first audio of the reply",
                                       buckets=TURN_BUCKETS, registry=r)  # fmt: skip
@@ -64,6 +67,8 @@ class CallMetrics:
             self.barge_ins.inc()
         elif isinstance(event, TransferStarted):
             self.transfers.labels(event.reason or "unknown").inc()
+        elif isinstance(event, CallerRated):
+            self.ratings.labels(str(event.rating)).inc()
         elif isinstance(event, EscalationEnded):
             self.escalations.labels(str(event.acknowledged).lower()).inc()
 

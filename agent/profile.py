@@ -383,6 +383,11 @@ class BusinessProfile(Strict):
     knowledge: Knowledge | None = None
     economics: Economics | None = None
     retention: Retention = Retention()
+    caller_rating: bool = Field(
+        False,
+        description="after a call the assistant ended, ask the caller to rate it with a key "
+        "from 1 to 5 (stored with the call; off by default)",
+    )
     texts: Greetings
     handover: Handover
     routing: Routing = Routing()

@@ -27,7 +27,7 @@ from typing import Any
 
 from agent.actions.escalation.finish import EscalationEnd
 from agent.dialogue.engine import DialogueEngine
-from agent.dialogue.prompts import phrase
+from agent.dialogue.prompts import phrase, say
 from agent.dialogue.speaker import Speaker
 from agent.dialogue.turn import Turn
 from agent.domain import Command, Handover
@@ -36,6 +36,7 @@ from agent.domain.call_events import (
     AssistantSaid,
     BargedIn,
     CallerKey,
+    CallerRated,
     CallerSaid,
     EscalationEnded,
 )
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 
 #: Silence after the assistant finished speaking before the engine is told (reprompt).
 SILENCE_S = 7.0
+#: how long the caller has to press a key for the rating
+RATING_WAIT_S = 6.0
 #: How often the loop looks at the clock when nothing happens (silence, hold timeout).
 TICK_S = 0.25
 #: While waiting for the technician: silence before the caller hears that we still wait.
@@ -77,11 +80,14 @@ class VoiceConversation:
         act: Act | None = None,
         silence_s: float = SILENCE_S,
         hold_s: float = 90.0,
+        rating: bool = False,
     ) -> None:
         """``act`` carries out what the telephony side must do for an action (e.g. an
         emergency for the on-call rota, telling the given listener how it ended);
         bookings and records the engine does itself. ``hold_s``: how long a caller
-        waits on the line for the technician (``business.on_call.caller_hold_s``)."""
+        waits on the line for the technician (``business.on_call.caller_hold_s``).
+        ``rating``: after a call the assistant ended, the caller may rate it with a key
+        (``business.caller_rating``)."""
         self._new_engine = new_engine
         self._act = act
         self._recognizer = recognizer
@@ -89,6 +95,7 @@ class VoiceConversation:
         self._stt = stt
         self._silence_s = silence_s
         self._hold_s = hold_s
+        self._rating = rating
 
     async def run(self, call: CallContext) -> ConversationResult:
         return await _VoiceCall(self, call).run()
@@ -144,6 +151,8 @@ class _VoiceCall:
                     self.prompted_at = time.monotonic()
                     await self.say(await self.engine.on_silence())
             await self.speaker.wait()  # the last words (goodbye, "ich verbinde") are heard
+            if self.conv._rating and self.end.end == "hangup":
+                await self._ask_rating()
         finally:
             self.media_open = False
             for pump in pumps:
@@ -264,6 +273,27 @@ class _VoiceCall:
         self.told.append(told)
         self.inbox.put_nowait(end)
         return told
+
+    async def _ask_rating(self) -> None:
+        """One key from 1 to 5 within RATING_WAIT_S after the question; anything else
+        (speech, another key, silence) ends the call without a rating."""
+        language = self.call.info.language
+        self.speaker.start(say("rating_ask", language))
+        await self.speaker.wait()
+        deadline = time.monotonic() + RATING_WAIT_S
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                item = await asyncio.wait_for(self.inbox.get(), left)
+            except TimeoutError:
+                return
+            if isinstance(item, _MediaEnded | Exception):
+                return
+            if isinstance(item, DtmfDigit):
+                if item.digit in ("1", "2", "3", "4", "5"):
+                    self.publish(CallerRated(int(item.digit)))
+                    self.speaker.start(say("rating_thanks", language))
+                    await self.speaker.wait()
+                return
 
     # -- what goes out ------------------------------------------------------------------
 

@@ -118,6 +118,14 @@ class ActionTaken(CallEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class CallerRated(CallEvent):
+    """The caller rated the call with a key: 1 (poor) to 5 (very good)."""
+
+    kind: ClassVar[str] = "caller_rating"
+    rating: int
+
+
+@dataclass(frozen=True, slots=True)
 class EscalationEnded(CallEvent):
     kind: ClassVar[str] = "escalation_end"
     acknowledged: bool

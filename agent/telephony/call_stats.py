@@ -14,7 +14,7 @@ import uuid
 from collections import Counter, deque
 from datetime import datetime
 
-from agent.domain.call_events import CallEvent, ReplyAudio
+from agent.domain.call_events import CallerRated, CallEvent, ReplyAudio
 
 WINDOW = 500
 
@@ -23,11 +23,14 @@ class CallStats:
     def __init__(self) -> None:
         self.kinds: Counter[str] = Counter()
         self._turn_ms: deque[int] = deque(maxlen=WINDOW)
+        self._ratings: list[int] = []
 
     def __call__(self, call_id: uuid.UUID, event: CallEvent, at: datetime) -> None:
         self.kinds[event.kind] += 1
         if isinstance(event, ReplyAudio):
             self._turn_ms.append(event.turn_ms)
+        elif isinstance(event, CallerRated):
+            self._ratings.append(event.rating)
 
     def snapshot(self) -> dict[str, int]:
         turns = sorted(self._turn_ms)
@@ -40,6 +43,9 @@ class CallStats:
             "fallbacks": self.kinds["fallback"],
             "errors": self.kinds["error"],
         }
+        if self._ratings:
+            out["ratings"] = len(self._ratings)
+            out["rating_avg_x10"] = round(10 * statistics.mean(self._ratings))
         if turns:
             out["turn_ms_p50"] = round(statistics.median(turns))
             out["turn_ms_p95"] = turns[min(len(turns) - 1, round(0.95 * (len(turns) - 1)))]

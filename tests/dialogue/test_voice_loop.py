@@ -191,6 +191,7 @@ async def start_call(
     tts: ToneTts | None = None,
     hold_s: float = 90.0,
     silence_s: float = 7.0,
+    rating: bool = False,
 ) -> Harness:
     media = FakeMedia()
     tts = tts or ToneTts()
@@ -213,8 +214,9 @@ async def start_call(
     stream = CallStream(info.call_id, [keep])
     call = CallContext(info, media, stream, {"t0": time.monotonic()})
     conv = VoiceConversation(
-        new_engine, recognizer, tts, STT, act=act, hold_s=hold_s, silence_s=silence_s
-    )
+        new_engine, recognizer, tts, STT, act=act, hold_s=hold_s, silence_s=silence_s,
+        rating=rating,
+    )  # fmt: skip
     task = asyncio.create_task(conv.run(call))
     return Harness(media, tts, events, task, escalations)
 
@@ -255,6 +257,39 @@ async def test_a_question_is_answered_and_the_hangup_ends_the_call(
     h.media.incoming.put_nowait(None)  # the caller hangs up
     result = await asyncio.wait_for(h.task, 5)
     assert result.outcome is CallOutcome.CALLER_HANGUP
+
+
+async def test_the_caller_rates_the_call_with_a_key_after_goodbye(
+    profile: BusinessProfile, speech: bytes
+) -> None:
+    """With business.caller_rating: after the goodbye, the question; a 4 is kept with the
+    call, thanked for, and the call ends as completed."""
+    h = await start_call(profile, ScriptedRecognizer("Nein danke, auf Wiederhören."),
+                         rating=True)  # fmt: skip
+    await h.spoken(1)
+    await h.media.talk(speech)
+    await h.media.quiet(0.5)
+    await h.until(lambda: any("bewerten" in s for s in h.tts.said))
+    h.media.incoming.put_nowait(DtmfDigit("4"))
+    result = await asyncio.wait_for(h.task, 10)
+    assert result.outcome is CallOutcome.COMPLETED
+    assert ("caller_rating", {"rating": 4}) in h.events
+    assert h.tts.said[-1] == "Danke für Ihre Bewertung."
+
+
+async def test_no_key_after_the_rating_question_just_ends_the_call(
+    profile: BusinessProfile, speech: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("agent.dialogue.voice.RATING_WAIT_S", 0.5)
+    h = await start_call(profile, ScriptedRecognizer("Nein danke, auf Wiederhören."),
+                         rating=True)  # fmt: skip
+    await h.spoken(1)
+    await h.media.talk(speech)
+    await h.media.quiet(0.5)
+    result = await asyncio.wait_for(h.task, 10)
+    assert result.outcome is CallOutcome.COMPLETED
+    assert "caller_rating" not in h.kinds()
+    assert "bewerten" in h.tts.said[-1]
 
 
 async def test_the_privacy_notice_is_not_talked_over_then_the_caller_is_answered(
