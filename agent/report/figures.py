@@ -47,6 +47,8 @@ class ReportFigures(BaseModel):
     ack_seconds_median: float | None
     ack_seconds_max: float | None
     privacy_requests: int
+    ratings: int = 0  # callers who rated the call with a key (business.caller_rating)
+    rating_average: float | None = None
     assumptions: Economics | None = None
     estimated_revenue: float | None = None  # leads x close rate x average order value
 
@@ -129,6 +131,14 @@ async def count_period(
         ).fetchall()
         if r[0] is not None
     ]
+    rated = await (
+        await conn.execute(
+            "SELECT count(*), avg((e.data->>'rating')::numeric) FROM call_events e"
+            " JOIN calls c ON c.id = e.call_id WHERE e.kind = 'caller_rating'"
+            " AND c.started_at >= %s AND c.started_at < %s",
+            window,
+        )
+    ).fetchone()
     revenue = None
     if economics is not None:
         revenue = round(leads * economics.close_rate * economics.average_order_value, 2)
@@ -150,6 +160,8 @@ async def count_period(
         ack_seconds_median=round(statistics.median(acks), 1) if acks else None,
         ack_seconds_max=round(max(acks), 1) if acks else None,
         privacy_requests=privacy or 0,
+        ratings=int(rated[0]) if rated else 0,
+        rating_average=round(float(rated[1]), 2) if rated and rated[1] is not None else None,
         assumptions=economics,
         estimated_revenue=revenue,
     )

@@ -32,6 +32,7 @@ TEXT = {
         "median": "Median",
         "max": "längste",
         "privacy": "Datenschutzanfragen",
+        "rating": "Bewertung der Anrufer (Tasten 1–5)",
         "revenue": "Geschätzter Umsatz aus den Anfragen",
         "formula": "Anfragen × Abschlussquote {close} × Ø Auftragswert {value}",
         "assumption": "Annahmen aus dem Profil (business.economics)",
@@ -62,6 +63,7 @@ TEXT = {
         "median": "median",
         "max": "longest",
         "privacy": "Privacy requests",
+        "rating": "Callers' rating (keys 1-5)",
         "revenue": "Estimated revenue from the leads",
         "formula": "leads × close rate {close} × average order value {value}",
         "assumption": "assumptions from the profile (business.economics)",
@@ -134,6 +136,9 @@ def rows(f: ReportFigures, language: str) -> list[tuple[str, str, bool]]:
         )
     if f.privacy_requests:
         out.append((t["privacy"], number(f.privacy_requests, language), False))
+    if f.ratings and f.rating_average is not None:
+        average = number(f.rating_average, language, 1)
+        out.append((t["rating"], f"{average} / 5 ({f.ratings})", False))
     return out
 
 

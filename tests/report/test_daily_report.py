@@ -29,7 +29,7 @@ from agent.config import Settings, example_profile_data, load_settings
 from agent.conversations.replay import replay
 from agent.conversations.script import ScriptedCall, load_corpus
 from agent.dialogue.simulate import load_backend
-from agent.storage.call_records import CallAnswered, CallEnded, CallStarted, apply
+from agent.storage.call_records import CallAnswered, CallEnded, CallEvent, CallStarted, apply
 from agent.storage.database import Database
 from tests.support.browser import artifacts, screenshot
 
@@ -136,6 +136,10 @@ async def test_the_daily_report_of_a_scripted_day_arrives_with_the_right_figures
 
     left = await play_the_day(migrated_db, settings)
     waits = await acknowledge_emergencies(migrated_db)
+    async with migrated_db.connection() as conn:  # two callers pressed a key (4, then 5)
+        cur = await conn.execute("SELECT id, started_at FROM calls ORDER BY started_at LIMIT 2")
+        for (call_id, started_at), key in zip(await cur.fetchall(), (4, 5), strict=True):
+            await apply(conn, CallEvent(call_id, "caller_rating", {"rating": key}, started_at))
     html_file = tmp_path / "bericht.html"
     argv = ["--profile", str(profile_path), "report", "--day", DAY, "--send", "--json",
             "--html", str(html_file)]  # fmt: skip
@@ -159,6 +163,7 @@ async def test_the_daily_report_of_a_scripted_day_arrives_with_the_right_figures
     assert figures["emergencies_acknowledged"] == len(waits)
     assert figures["ack_seconds_max"] == max(waits)
     assert figures["privacy_requests"] == left["privacy_requests"]
+    assert (figures["ratings"], figures["rating_average"]) == (2, 4.5)
     economics = settings.business.economics
     assert economics is not None
     assert figures["estimated_revenue"] == pytest.approx(
@@ -172,6 +177,7 @@ async def test_the_daily_report_of_a_scripted_day_arrives_with_the_right_figures
     parts = _parts(msg)
     assert "Anrufe angenommen" in parts["text/plain"] and " 24" in parts["text/plain"]
     assert "Abschlussquote 35 %" in parts["text/plain"]  # the assumption, shown
+    assert "4,5 / 5 (2)" in parts["text/plain"]
     assert f"cid:{parts['cid']}" in parts["text/html"]  # the chart, inline
     assert parts["png"][:8] == b"\x89PNG\r\n\x1a\n"
     screenshot(html_file, artifacts() / "daily-report.png", width=700, height=900)
