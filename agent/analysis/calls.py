@@ -37,6 +37,8 @@ VOICEMAIL_APPS = frozenset({"voicemail", "vm", "minivm", "minivmrecord"})
 # Applications that ring somebody: their records say who was rung and for how long.
 RINGING_APPS = frozenset({"dial", "queue", "retrydial", "followme", "page"})
 _SLACK = timedelta(seconds=2)
+#: cdr_pgsql's and FreePBX's lastdata column is varchar(80): a longer dial string is cut
+CUT_LASTDATA = 80
 _PHONE_NUMBER = re.compile(r"\+?\d{6,}")
 ANONYMOUS = frozenset({"", "anonymous", "unknown", "restricted", "private", "unavailable"})
 
@@ -241,6 +243,8 @@ def _why_missed(front: list[CdrRecord]) -> MissedReason:
     dispositions = {r.disposition for r in last}
     if "NO ANSWER" in dispositions:
         timeout = _ring_timeout(last[0])
+        if timeout is None and len(last[0].lastdata) >= CUT_LASTDATA:
+            return "no_answer"  # a dial string cut by its column: the timeout is unknown
         if timeout is None or max(r.duration for r in last) < timeout:
             return "abandoned"  # the caller hung up before the phones stopped ringing
         return "no_answer"

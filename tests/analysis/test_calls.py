@@ -91,6 +91,9 @@ def test_why_a_call_was_missed() -> None:
     assert rang_out.missed_reason == "no_answer"  # the 20 s of Dial's timeout ran out
     assert gave_up.missed_reason == "abandoned"  # the caller hung up after 4 of 20 s
     assert endless.missed_reason == "abandoned"  # no timeout: only the caller ends it
+    cut = "&".join(f"PJSIP/{n}" for n in range(101, 111))[:80]
+    unknown = only([rec("1.8", dstchannel="PJSIP/101-01", data=cut, ring=20)])
+    assert unknown.missed_reason == "no_answer"  # cut by an 80-character column: unknown
 
 
 def test_an_announcement_that_answers_is_not_a_person() -> None:
