@@ -24,6 +24,7 @@ from agent.actions.escalation.service import EscalationService
 from agent.actions.escalation.wiring import build_escalation_service
 from agent.actions.notify_mail import MailNotifier
 from agent.actions.notify_sms import SmsNotifier
+from agent.actions.outbox import outbox_backlog
 from agent.actions.services import ActionServices
 from agent.actions.warm_transfer import WarmTransfer
 from agent.config import Settings
@@ -31,7 +32,7 @@ from agent.conversation_factory import build_conversation
 from agent.doctor import run_checks
 from agent.health import INTERVAL_S, report_forever
 from agent.http_endpoint import make_app, serving
-from agent.metrics import CallMetrics
+from agent.metrics import CallMetrics, Probe
 from agent.report.job import ReportJob
 from agent.speech.tts import TextToSpeech
 from agent.speech.tts_factory import make_tts
@@ -102,16 +103,18 @@ async def running_agent(
     stop_workers = asyncio.Event()
     workers = asyncio.create_task(services.run(stop_workers), name="action-workers")
     tts = build_tts(settings)
+    metrics = CallMetrics()
     escalation = build_escalation_service(
-        settings, ari, connector, database, tts, notifier=escalation_notifier(settings, database)
-    )
+        settings, ari, connector, database, tts,
+        notifier=escalation_notifier(settings, database),
+        on_ack_seconds=metrics.escalation_ack.observe,
+    )  # fmt: skip
     if conversation is None:
         conversation = await build_conversation(settings, tts, services, escalation)
 
     the_conversation = conversation
     transfer = WarmTransfer(ari, connector, tts, services.records, settings.business)
     stats = CallStats()
-    metrics = CallMetrics()
     controller = CallController(
         ari,
         connector,
@@ -123,6 +126,9 @@ async def running_agent(
         readers=[stats, metrics],
     )
     _gauges(metrics, controller, call_log)
+    backlog = Probe(functools.partial(outbox_backlog, database))
+    metrics.gauge("rufbereit_outbox_backlog", "deliveries to the company's systems not yet "
+                  "made (counted every 30 s)", lambda: backlog.value)  # fmt: skip
     controller.install()
     ari.on_reconnect(controller.resync)
     now = functools.partial(datetime.now, settings.business.tz)
@@ -134,6 +140,7 @@ async def running_agent(
         await _connect_ari(ari)
         await controller.resync()
         routing.start()
+        backlog.start()
         retention.start()
         reports.start()
         if escalation is not None:
@@ -145,6 +152,7 @@ async def running_agent(
     finally:
         retention.shutdown()
         reports.shutdown()
+        await backlog.close()
         await routing.close()
         if escalation is not None:
             await escalation.close()

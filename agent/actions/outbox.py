@@ -237,3 +237,12 @@ class OutboxWorker:
             row = await cur.fetchone()
         assert row is not None
         return OutboxStats(int(row[0]), int(row[1]), row[2])
+
+
+async def outbox_backlog(db: Database) -> int:
+    """Deliveries not yet made (the metrics' gauge)."""
+    async with db.connection(wait=2.0) as conn:
+        row = await (
+            await conn.execute("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
+        ).fetchone()
+    return int(row[0]) if row else 0

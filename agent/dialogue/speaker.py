@@ -109,12 +109,14 @@ class Speaker:
     async def _speak(self, text: str, heard_at: float | None) -> None:
         language = self._call.info.language
         first = True
+        asked = time.monotonic()
         async for pcm in speak_stream(self._tts, text, language):
             self._echo.played(pcm)
             if first and heard_at is not None:
-                turn_ms = round((time.monotonic() - heard_at) * 1000)
+                now = time.monotonic()
+                turn_ms = round((now - heard_at) * 1000)
                 log.info("reply started", extra={"turn_ms": turn_ms})
-                self._call.events.publish(ReplyAudio(turn_ms))
+                self._call.events.publish(ReplyAudio(turn_ms, round((now - asked) * 1000)))
             first = False
             await self._call.media.play(pcm)
         self.finished_at = time.monotonic()

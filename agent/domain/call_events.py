@@ -92,6 +92,7 @@ class ReplyAudio(CallEvent):
 
     kind: ClassVar[str] = "reply_audio"
     turn_ms: int
+    tts_ms: int | None = None  # the voice's time from the reply's text to its first audio
 
 
 @dataclass(frozen=True, slots=True)

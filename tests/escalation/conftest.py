@@ -19,11 +19,13 @@ async def h(
 ) -> AsyncIterator[Harness]:
     ari = AriClient(ARI_URL, ARI_USER, ARI_PASSWORD, TEST_APP)
     await ari.start()
-    service = await build_service(ari, migrated_db, pg_database)
+    acks: list[float] = []
+    service = await build_service(ari, migrated_db, pg_database, on_ack_seconds=acks.append)
     try:
         yield Harness(
-            ari, migrated_db, service.store, RecordingNotifier(migrated_db), service, pg_database
-        )
+            ari, migrated_db, service.store, RecordingNotifier(migrated_db), service,
+            pg_database, acks,
+        )  # fmt: skip
     finally:
         await service.close()
         await ari.close()

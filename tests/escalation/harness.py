@@ -3,7 +3,8 @@ subprocess of the restart test."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from agent.actions.escalation import (
@@ -58,6 +59,8 @@ class Harness:
     notifier: RecordingNotifier
     service: EscalationService
     database_url: str
+    #: how long each acknowledged emergency waited (what the metrics' histogram gets)
+    acks: list[float] = field(default_factory=list)
 
 
 def make_config(
@@ -82,6 +85,7 @@ async def build_service(
     rota: dict[str, object] | None = None,
     *,
     caller_sms: bool = True,
+    on_ack_seconds: Callable[[float], None] | None = None,
 ) -> EscalationService:
     settings = load_settings(env={})
     settings = settings.model_copy(update={"ari": settings.ari.model_copy(update={"app": ari.app})})
@@ -93,6 +97,7 @@ async def build_service(
         RecordingNotifier(db),
         EscalationScheduler(database_url),
         make_config(policy, rota, caller_sms=caller_sms),
+        on_ack_seconds=on_ack_seconds,
     )
     await service.open(ari)
     return service

@@ -74,6 +74,7 @@ async def test_technician_presses_1_acknowledged_caller_told_and_notified(h: Har
     assert [a.outcome for a in attempts] == [Outcome.ACKNOWLEDGED]
     assert attempts[0].answered_at is not None
     assert told == ["Technik Eins"]
+    assert len(h.acks) == 1 and 0 < h.acks[0] < 40  # /metrics: time to acknowledgement
     sent = await h.notifier.sent(ticket.escalation_id)
     assert {(n.person, n.channel, n.purpose) for n in sent} == {
         ("Technik Eins", "sms", "acknowledged"),

@@ -51,7 +51,10 @@ class EscalationService:
         config: EscalationConfig,
         *,
         on_acknowledged: AckListener | None = None,
+        on_ack_seconds: Callable[[float], None] | None = None,
     ) -> None:
+        """``on_ack_seconds``: told how long each acknowledged emergency waited, from its
+        report to the technician's key (the metrics' histogram)."""
         self.store = store
         self._caller = caller
         self._notifier = notifier
@@ -59,6 +62,7 @@ class EscalationService:
         self.config = config
         self.owner = f"agent-{uuid.uuid4().hex[:12]}"
         self._on_ack = on_acknowledged
+        self._on_ack_seconds = on_ack_seconds
         self._listeners: dict[uuid.UUID, list[AckListener]] = {}
         self._waiting: dict[uuid.UUID, list[Waiting]] = {}
         self._tasks: dict[tuple[uuid.UUID, int], asyncio.Task[None]] = {}
@@ -251,6 +255,8 @@ class EscalationService:
                 acknowledged_by=person.name,
             )
             log.info("escalation acknowledged", extra=extra)
+            if self._on_ack_seconds is not None:
+                self._on_ack_seconds((datetime.now(UTC) - rec.created_at).total_seconds())
             await self._acknowledged(rec, person)
             return
         step = next_step(attempt_no + 1, len(rec.people), self.config.policy)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from agent.config import Settings
 from agent.speech.tts import TextToSpeech
 from agent.storage.database import Database
@@ -25,6 +27,7 @@ def build_escalation_service(
     *,
     notifier: Notifier | None = None,
     on_acknowledged: AckListener | None = None,
+    on_ack_seconds: Callable[[float], None] | None = None,
 ) -> EscalationService | None:
     """The service for the profile's on-call rota; None when the profile has none.
     Call ``await service.open(ari)`` once ARI is connected and the database migrated."""
@@ -46,4 +49,5 @@ def build_escalation_service(
         EscalationScheduler(settings.database.url.get_secret_value()),
         config,
         on_acknowledged=on_acknowledged,
+        on_ack_seconds=on_ack_seconds,
     )
