@@ -20,6 +20,7 @@ nobody took it) comes into the inbox and the engine tells the caller; after
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -52,6 +53,8 @@ log = logging.getLogger(__name__)
 
 #: Silence after the assistant finished speaking before the engine is told (reprompt).
 SILENCE_S = 7.0
+#: how long the end of the conversation waits for its events to be written
+FLUSH_S = 5.0
 #: how long the caller has to press a key for the rating
 RATING_WAIT_S = 6.0
 #: How often the loop looks at the clock when nothing happens (silence, hold timeout).
@@ -163,7 +166,9 @@ class _VoiceCall:
             for told in self.told:
                 if not told.done():
                     told.set_result(False)
-            await self.call.events.flush()  # what happened is kept before the call ends
+            # what happened is kept before the call ends, as far as it can be in a moment
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self.call.events.flush()), FLUSH_S)
         end = self.end
         if end.end == "handover":
             return self.handover(end)

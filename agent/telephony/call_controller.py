@@ -95,6 +95,10 @@ class Transferred:
 STOP_CLEANUP_S = 5.0
 #: how long the end of a call waits for its last events to be written
 FLUSH_S = 5.0
+#: how long a cancelled conversation may take to end, and one that ends by itself
+#: (a goodbye, a warm transfer being set up) before the call's end is recorded anyway
+TASK_CANCEL_S = 10.0
+TASK_FINISH_S = 60.0
 
 
 @dataclass(slots=True)
@@ -213,8 +217,8 @@ class CallController:
                 call.outcome = CallOutcome.CALLER_HANGUP
                 call.task.cancel()
             # Otherwise we hung up or handed over ourselves: let the task finish.
-            with contextlib.suppress(asyncio.CancelledError):
-                await call.task
+            cancelled = call.outcome in (CallOutcome.CALLER_HANGUP, CallOutcome.CALLBACK)
+            await _ended(call, TASK_CANCEL_S if cancelled else TASK_FINISH_S)
         if left_waiting:
             call.events.publish(TransferNotTaken(reason="caller_hung_up"))
         await self._finish(call)
@@ -434,8 +438,7 @@ class CallController:
                 if ending:  # only its clean-up is left: let it run (a few ARI requests)
                     await asyncio.wait({call.task}, timeout=STOP_CLEANUP_S)
                 call.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await call.task
+                await _ended(call, TASK_CANCEL_S)
             if not ending:
                 call.outcome = CallOutcome.FALLBACK
                 if not await self._continue(call, "fallback", None):
@@ -460,6 +463,22 @@ class CallController:
         except AriHttpError as exc:
             if exc.status not in (404, 422):
                 log.warning("cleanup step failed", extra={"status": exc.status})
+
+
+async def _ended(call: ActiveCall, within_s: float) -> None:
+    """Wait for the call's task to end, but not for ever: a conversation stuck in its
+    clean-up (seen under CPU starvation) must not keep the call's record open. The end is
+    then recorded anyway; the task is cancelled again and ends when it can."""
+    task = call.task
+    if task is None or task.done():
+        return
+    done, _ = await asyncio.wait({task}, timeout=within_s)
+    if not done:
+        log.warning(
+            "call task did not end in time; recording the call's end anyway",
+            extra={"call_id": str(call.info.call_id), "timeout_s": within_s},
+        )
+        task.cancel()
 
 
 def _leg(call: ActiveCall) -> MediaLeg:
