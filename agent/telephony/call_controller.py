@@ -368,6 +368,7 @@ class CallController:
         # and finish on their own if that is not enough.
         end = self._call_log.ended(call.info.call_id, datetime.now(UTC), outcome.value, call.cause)
         await asyncio.shield(end)
+        log.info("call ended", extra={"call_id": str(call.info.call_id), "outcome": outcome.value})
         self._calls.pop(call.info.channel_id, None)
         partner, call.partner = call.partner, None
         if partner is not None:  # the caller left a warm-transferred call: end it
@@ -376,7 +377,6 @@ class CallController:
             if self._transfer is not None:
                 self._transfer.release(partner)
         await self._release_media(call)
-        log.info("call ended", extra={"call_id": str(call.info.call_id), "outcome": outcome.value})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(call.events.flush()), FLUSH_S)
 
