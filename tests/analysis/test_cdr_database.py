@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
+from agent.analysis.cdr import CUSTOM_COLUMNS
 from agent.cli import main
-from tests.support.cdr_synthetic import COLUMNS, generate
+from tests.support.cdr_synthetic import generate
 
 pytestmark = pytest.mark.postgres
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -51,7 +52,7 @@ def test_a_cdr_table_gives_the_same_figures_as_the_csv(
         conn.execute(CDR_TABLE)
         with conn.cursor() as cur:
             for row in cdr.rows:
-                r = dict(zip((*COLUMNS, "linkedid", "sequence"), row, strict=True))
+                r = dict(zip(CUSTOM_COLUMNS, row, strict=True))
                 start = datetime.fromisoformat(r["start"]).replace(tzinfo=BERLIN)
                 cur.execute(
                     "INSERT INTO cdr (calldate, clid, src, dst, dcontext, channel, dstchannel,"

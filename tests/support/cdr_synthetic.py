@@ -66,26 +66,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-COLUMNS = (
-    "accountcode",
-    "src",
-    "dst",
-    "dcontext",
-    "clid",
-    "channel",
-    "dstchannel",
-    "lastapp",
-    "lastdata",
-    "start",
-    "answer",
-    "end",
-    "duration",
-    "billsec",
-    "disposition",
-    "amaflags",
-    "uniqueid",
-    "userfield",
-)
+from agent.analysis.cdr import CSV_COLUMNS
+
+# cdr_csv's columns, in its order: the same list the analyser reads by
+COLUMNS = CSV_COLUMNS
 LINKED_COLUMNS = ("linkedid", "sequence")
 DISPOSITIONS = frozenset({"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"})
 UNQUOTED = frozenset({COLUMNS.index("duration"), COLUMNS.index("billsec")})
