@@ -158,20 +158,23 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["pct"] = lambda v, lang="de": _number(v * 100, 0, lang) + " %"
-    env.filters["num"] = lambda v, digits=0, lang="de": _number(v, digits, lang)
-    env.filters["money"] = lambda v, cur="EUR", lang="de": (
-        _number(v, 0, lang) + (" €" if cur == "EUR" else f" {cur}")
-    )
+    env.filters["pct"] = lambda v, lang="de": number(v * 100, lang) + " %"
+    env.filters["num"] = lambda v, digits=0, lang="de": number(v, lang, digits)
+    env.filters["money"] = lambda v, cur="EUR", lang="de": money(v, cur, lang)
     env.filters["day"] = lambda d, lang="de": d.strftime("%d.%m.%Y" if lang == "de" else "%Y-%m-%d")
     return env
 
 
-def _number(value: float, digits: int, language: str) -> str:
+def number(value: float, language: str, digits: int = 0) -> str:
+    """A number as the language writes it: 1,234.5 in English, 1.234,5 in German."""
     text = f"{value:,.{digits}f}"
-    if language == "de":  # 1,234.5 -> 1.234,5
+    if language == "de":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
+
+
+def money(value: float, currency: str, language: str) -> str:
+    return number(value, language) + (" €" if currency == "EUR" else f" {currency}")
 
 
 def render_report(data: ReportInput) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from agent.analysis.page import money, number
+
 from .figures import ReportFigures
 
 TEXT = {
@@ -80,17 +82,6 @@ class Rendered:
     subject: str
     text: str
     html: str
-
-
-def number(value: float, language: str, digits: int = 0) -> str:
-    text = f"{value:,.{digits}f}"
-    if language == "de":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
-
-
-def money(value: float, currency: str, language: str) -> str:
-    return number(value, language) + (" €" if currency == "EUR" else f" {currency}")
 
 
 def seconds(value: float | None, language: str) -> str:
