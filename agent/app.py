@@ -17,22 +17,28 @@ import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+
+from starlette.applications import Starlette
 
 from agent.actions.escalation.delivery import DeliveringNotifier, Sender
 from agent.actions.escalation.notify import Channel, RecordingNotifier
 from agent.actions.escalation.service import EscalationService
-from agent.actions.escalation.wiring import build_escalation_service
+from agent.actions.escalation.wiring import build_escalation_service, escalation_config
 from agent.actions.notify_mail import MailNotifier
 from agent.actions.notify_sms import SmsNotifier
 from agent.actions.outbox import outbox_backlog
 from agent.actions.services import ActionServices
 from agent.actions.warm_transfer import WarmTransfer
 from agent.config import Settings
+from agent.console.app import make_console
 from agent.conversation_factory import build_conversation
 from agent.doctor import run_checks
 from agent.health import INTERVAL_S, report_forever
 from agent.http_endpoint import make_app, serving
 from agent.metrics import CallMetrics, Probe
+from agent.profile import BusinessProfile
+from agent.profile_live import LiveProfile
 from agent.report.job import ReportJob
 from agent.speech.tts import TextToSpeech
 from agent.speech.tts_factory import make_tts
@@ -67,16 +73,24 @@ class Agent:
     metrics: CallMetrics
     #: where /metrics and /healthz are served (None: not served)
     http_address: str | None = None
+    #: where the web console is served (None: not served)
+    console_address: str | None = None
+    live: LiveProfile | None = None
 
 
 @contextlib.asynccontextmanager
 async def running_agent(
-    settings: Settings, conversation: Conversation | None = None
+    settings: Settings,
+    conversation: Conversation | None = None,
+    profile_path: Path | None = None,
 ) -> AsyncIterator[Agent]:
     """Start everything; on exit hand remaining callers to the fallback and stop.
 
     ``conversation`` replaces the default one (tests use it to inject failures).
+    ``profile_path`` is the file ``settings`` came from: its changes reach the next call,
+    and the web console (``console.bind``) edits it; without it neither happens.
     """
+    live = LiveProfile(settings.business, profile_path, os.environ)
     database = Database(settings.database.url.get_secret_value())
     call_log = CallLog(database, settings.database.spool_dir)
     await call_log.start()  # applies migrations when the database is up; spools otherwise
@@ -110,7 +124,7 @@ async def running_agent(
         on_ack_seconds=metrics.escalation_ack.observe,
     )  # fmt: skip
     if conversation is None:
-        conversation = await build_conversation(settings, tts, services, escalation)
+        conversation = await build_conversation(settings, tts, services, escalation, live)
 
     the_conversation = conversation
     transfer = WarmTransfer(ari, connector, tts, services.records, settings.business)
@@ -136,6 +150,7 @@ async def running_agent(
     retention = RetentionJob(database, settings.business.retention, settings.business.tz)
     reports = ReportJob(settings, database)
     ari.on_reconnect(routing.publish)
+    _follow_profile(live, services, routing, escalation, caller_sms=settings.sms is not None)
     try:
         await _connect_ari(ari)
         await controller.resync()
@@ -143,13 +158,22 @@ async def running_agent(
         backlog.start()
         retention.start()
         reports.start()
+        live.start(settings.console.profile_check_s)
         if escalation is not None:
             await _open_escalation(escalation, ari)
         log.info("rufbereit is answering calls", extra={"transport": connector.transport})
         app = make_app(metrics.registry, functools.partial(run_checks, settings))
-        async with serving(settings.http.bind, app) as address:
-            yield Agent(settings, ari, controller, call_log, database, stats, metrics, address)
+        console = _console(settings, database, profile_path, live)
+        async with (
+            serving(settings.http.bind, app) as address,
+            serving(
+                settings.console.bind if console else None, console or app, "web console"
+            ) as web,
+        ):
+            yield Agent(settings, ari, controller, call_log, database, stats, metrics, address,
+                        web, live)  # fmt: skip
     finally:
+        await live.close()
         retention.shutdown()
         reports.shutdown()
         await backlog.close()
@@ -165,6 +189,37 @@ async def running_agent(
             await audiosocket.close()
         await call_log.close()
         await database.close()
+
+
+def _follow_profile(
+    live: LiveProfile,
+    services: ActionServices,
+    routing: RoutingPublisher,
+    escalation: EscalationService | None,
+    *,
+    caller_sms: bool,
+) -> None:
+    """Who takes a changed profile: the calendar (opening hours), Asterisk's routing
+    globals (open or not), the escalation (the rota's overrides). The dialogue reads
+    ``live.current`` for each call itself."""
+    live.subscribe(services.use_profile)
+    live.subscribe(routing.use_profile)
+
+    def rota(profile: BusinessProfile) -> None:
+        config = escalation_config(profile, caller_sms=caller_sms)
+        if escalation is not None and config is not None:
+            escalation.config = config
+
+    live.subscribe(rota)
+
+
+def _console(
+    settings: Settings, database: Database, profile_path: Path | None, live: LiveProfile
+) -> Starlette | None:
+    if profile_path is None or settings.console.bind is None:
+        return None
+    return make_console(settings, database, profile_path, env=os.environ,
+                        on_profile_saved=live.check_now)  # fmt: skip
 
 
 def _gauges(metrics: CallMetrics, controller: CallController, call_log: CallLog) -> None:
@@ -223,13 +278,13 @@ async def _connect_ari(ari: AriClient) -> None:
             delay = min(delay * 2, 30.0)
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, profile_path: Path | None = None) -> None:
     """Run until SIGINT/SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with running_agent(settings) as agent:
+    async with running_agent(settings, profile_path=profile_path) as agent:
         stats = agent.call_log.stats
         health = asyncio.create_task(
             report_forever(

@@ -84,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     from agent.actions.escalation.cli import add_escalation_commands
     from agent.actions.export import add_export_commands
     from agent.analysis.cli import add_analyse_command
+    from agent.console.cli import add_console_commands
     from agent.conversations.cli import add_conversations_command
     from agent.dialogue.simulate import add_simulate_command
     from agent.knowledge.cli import add_knowledge_commands
@@ -104,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     add_analyse_command(sub)
     add_privacy_commands(sub)
     add_report_command(sub)
+    add_console_commands(sub)
     return p
 
 
@@ -115,8 +117,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if mode != "off":  # "report": log only
         network_guard.install(network_guard.configured_hosts(settings), strict=mode != "report")
     from agent.app import serve
+    from agent.config import resolve_profile_path
 
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, resolve_profile_path(args.profile)))
     return 0
 
 

@@ -27,6 +27,8 @@ from agent.actions.settings import (
     WebhookSettings,
 )
 from agent.analysis.settings import CdrSettings
+from agent.binds import host_port, optional_bind
+from agent.console.settings import ConsoleSettings
 from agent.profile import BusinessProfile, Language
 from agent.report.settings import ReportSettings
 from agent.speech.settings import SttSettings
@@ -48,6 +50,7 @@ ENV_VARS: dict[str, str] = {
     "RUFBEREIT_SPOOL_DIR": "database.spool_dir",
     "RUFBEREIT_LANGUAGE": "business.language",
     "RUFBEREIT_HTTP_BIND": "http.bind",
+    "RUFBEREIT_CONSOLE_BIND": "console.bind",
     "RUFBEREIT_KNOWLEDGE_DIR": "business.knowledge.dir",
     "RUFBEREIT_MEDIA_TRANSPORT": "media.transport",
     "RUFBEREIT_AUDIOSOCKET_BIND": "media.audiosocket_bind",
@@ -87,13 +90,6 @@ class ConfigError(Exception):
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _host_port(value: str) -> str:
-    host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"{value!r} is not HOST:PORT, e.g. 127.0.0.1:9093")
-    return value
 
 
 class AriSettings(Section):
@@ -169,7 +165,7 @@ class MediaSettings(Section):
     @field_validator("audiosocket_bind", "audiosocket_advertise")
     @classmethod
     def _check_host_port(cls, v: str | None) -> str | None:
-        return None if v is None else _host_port(v)
+        return None if v is None else host_port(v)
 
     @property
     def audiosocket_target(self) -> str:
@@ -197,9 +193,7 @@ class HttpSettings(Section):
     @field_validator("bind")
     @classmethod
     def _check_bind(cls, v: str | None) -> str | None:
-        if v is None or v.strip().lower() in ("", "off", "none"):
-            return None
-        return v if v.endswith(":0") else _host_port(v)  # port 0: any free port
+        return optional_bind(v)
 
 
 class LogSettings(Section):
@@ -228,6 +222,7 @@ class Settings(Section):
     report: ReportSettings = Field(default_factory=ReportSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @property
     def language(self) -> Language:
@@ -263,13 +258,21 @@ def load_settings(
         raise ConfigError(_describe(exc, path)) from None
 
 
+def resolve_profile_path(
+    profile_path: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> Path:
+    """The profile file used: the one named, else ``$RUFBEREIT_PROFILE``, else the example."""
+    env = os.environ if env is None else env
+    return Path(profile_path or env.get("RUFBEREIT_PROFILE") or example_profile_path())
+
+
 def profile_data(
     profile_path: Path | str | None = None, env: Mapping[str, str] | None = None
 ) -> tuple[Path, dict[str, Any]]:
     """The profile's YAML with the environment's overrides, not validated (ConfigError if
     it cannot be read as YAML)."""
     env = os.environ if env is None else env
-    path = Path(profile_path or env.get("RUFBEREIT_PROFILE") or example_profile_path())
+    path = resolve_profile_path(profile_path, env)
     data = _read_yaml(path)
     for var, dotted in ENV_VARS.items():
         if (value := env_value(env, var)) is not None:

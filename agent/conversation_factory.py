@@ -20,6 +20,7 @@ from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.greeting import GreetingConversation
 from agent.dialogue.voice import VoiceConversation
 from agent.domain import Command, StartEscalation
+from agent.profile_live import LiveProfile
 from agent.speech import smart_turn
 from agent.speech.stt import open_recognizer
 from agent.speech.tts import TextToSpeech
@@ -35,7 +36,9 @@ async def build_conversation(
     tts: TextToSpeech,
     services: ActionServices,
     escalation: EscalationService | None,
+    live: LiveProfile | None = None,
 ) -> Conversation:
+    """``live`` gives each call the profile as it is then (changed in the console)."""
     if settings.stt is None:
         greeting = GreetingConversation(settings.business, tts)
         await greeting.prepare()
@@ -45,10 +48,14 @@ async def build_conversation(
         stt = stt.model_copy(update={"language": settings.language})
     recognizer = await open_recognizer(stt)
     await smart_turn.open_shared(stt)  # loaded (or found missing) now, not in the first call
-    nlu = make_backend(settings.nlu.backend or "embedded", settings)
+    live = live or LiveProfile(settings.business)
+    nlu = make_backend(
+        settings.nlu.backend or "embedded", settings, is_open=lambda at: live.current.is_open(at)
+    )
     profile = settings.business
 
     def new_engine(info: CallInfo) -> DialogueEngine:
+        profile = live.current
         return DialogueEngine(
             profile,
             nlu,

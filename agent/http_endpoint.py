@@ -64,9 +64,11 @@ class _Server(uvicorn.Server):
 
 
 @contextlib.asynccontextmanager
-async def serving(bind: str | None, app: Starlette) -> AsyncIterator[str | None]:
-    """Serve ``app`` on ``bind`` while inside; yields the address, or None if there is
-    none (not configured, or the port is taken: logged)."""
+async def serving(
+    bind: str | None, app: Starlette, what: str = "metrics and health endpoint"
+) -> AsyncIterator[str | None]:
+    """Serve ``app`` (``what``, for the log) on ``bind`` while inside; yields the address,
+    or None if there is none (not configured, or the port is taken: logged)."""
     if bind is None:
         yield None
         return
@@ -74,15 +76,15 @@ async def serving(bind: str | None, app: Starlette) -> AsyncIterator[str | None]
     try:
         sock = socket.create_server((host, int(port)), reuse_port=False)
     except OSError as exc:
-        log.warning("metrics and health endpoint not served", extra={"bind": bind,
+        log.warning(f"{what} not served", extra={"bind": bind,
                     "error": exc.strerror or str(exc)})  # fmt: skip
         yield None
         return
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
     server = _Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]), name="http-endpoint")
+    task = asyncio.create_task(server.serve(sockets=[sock]), name=f"http: {what}")
     address = "{}:{}".format(*sock.getsockname()[:2])
-    log.info("metrics and health endpoint", extra={"address": address})
+    log.info(what, extra={"address": address})
     try:
         yield address
     finally:

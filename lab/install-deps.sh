@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# chromium: the analysis report is rendered in a real browser by its test (print to PDF)
-APT_PACKAGES=(debootstrap sip-tester espeak-ng sox zstd postgresql-15 util-linux chromium)
+# chromium: reports are rendered in a real browser by their tests (print to PDF); the
+# console is driven through chromium-driver (Selenium) by its tests
+APT_PACKAGES=(debootstrap sip-tester espeak-ng sox zstd postgresql-15 util-linux chromium chromium-driver)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -72,6 +72,9 @@ class PostgresCalendar:
         self._resource = resource
         self._buffer = timedelta(minutes=profile.slot_buffer_min)
 
+    def use_profile(self, profile: BusinessProfile) -> None:
+        self._profile = profile
+
     async def _fetch(
         self, query: str, params: tuple[Any, ...], *, serialize: bool = False
     ) -> list[tuple[Any, ...]]:

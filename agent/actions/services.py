@@ -45,7 +45,13 @@ class ActionServices:
     outbox: OutboxWorker | None = None
     sweeper: NoticeSweeper | None = None
     caldav: CalDavCalendar | None = None
+    base: PostgresCalendar | None = None  # the bookings themselves (slots, opening hours)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def use_profile(self, profile: BusinessProfile) -> None:
+        """Offer slots by the changed opening hours and holidays from now on."""
+        if self.base is not None:
+            self.base.use_profile(profile)
 
     @classmethod
     def create(
@@ -83,7 +89,7 @@ class ActionServices:
         records: RecordStore = (
             OutboxRecordStore(db, on_queued=outbox.notify) if outbox else PostgresRecordStore(db)
         )
-        return cls(calendar, records, outbox, sweeper, dav)
+        return cls(calendar, records, outbox, sweeper, dav, base)
 
     async def _caldav_sync(self, stop: asyncio.Event) -> None:
         assert self.caldav is not None

@@ -53,6 +53,13 @@ class RoutingPublisher:
         self._interval_s = interval_s
         self._published: dict[str, str] = {}
         self._task: asyncio.Task[None] | None = None
+        self._changed: asyncio.Task[bool] | None = None
+
+    def use_profile(self, profile: BusinessProfile) -> None:
+        """Publish the changed opening hours at once (in the background)."""
+        self._profile = profile
+        if self._task is not None:
+            self._changed = asyncio.create_task(self.publish(), name="routing-publish")
 
     async def publish(self) -> bool:
         """Set every global now; False (logged once per change) when ARI is not there."""
@@ -77,10 +84,11 @@ class RoutingPublisher:
         self._task = asyncio.create_task(self._run(), name="routing-publisher")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        for task in (self._task, self._changed):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._task = self._changed = None
 
     async def _run(self) -> None:
         while True:

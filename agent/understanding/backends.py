@@ -17,8 +17,9 @@ Where the options come from, first found wins:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,7 @@ def make_backend(
     data_dir: Path | Mapping[str, Path] | None = None,
     cache_dir: Path | None = None,
     env: Mapping[str, str] | None = None,
+    is_open: Callable[[datetime], bool] | None = None,
 ) -> NluBackend:
     """Build the backend called ``name`` for this business (its hours and time zone).
 
@@ -116,7 +118,7 @@ def make_backend(
         return EmbeddedNlu(
             data_dir if data_dir is not None else opts.data_dir,
             cache_dir=cache_dir or opts.cache_dir,
-            business_hours=business.is_open,
+            business_hours=is_open or business.is_open,
             timezone=business.timezone,
         )
     if name == "rasa":
@@ -137,7 +139,7 @@ def make_backend(
                 opts.rasa_url,
                 opts.rasa_token,
                 timeout_s=opts.rasa_timeout_s,
-                business_hours=business.is_open,
+                business_hours=is_open or business.is_open,
                 timezone=business.timezone,
             )
         except ValueError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agent.config import Settings
+from agent.profile import BusinessProfile
 from agent.speech.tts import TextToSpeech
 from agent.storage.database import Database
 from agent.telephony.ari_client import AriClient
@@ -34,13 +35,8 @@ def build_escalation_service(
     business = settings.business
     if business.on_call is None:
         return None
-    config = EscalationConfig.from_on_call(
-        business.name,
-        business.timezone,
-        business.on_call,
-        business.language,
-        caller_sms=settings.sms is not None,
-    )
+    config = escalation_config(business, caller_sms=settings.sms is not None)
+    assert config is not None
     caller = TechnicianCaller(ari, connector, tts, setup_timeout_s=settings.media.setup_timeout_s)
     return EscalationService(
         EscalationStore(database),
@@ -51,3 +47,14 @@ def build_escalation_service(
         on_acknowledged=on_acknowledged,
         on_ack_seconds=on_ack_seconds,
     )
+
+
+def escalation_config(business: BusinessProfile, *, caller_sms: bool) -> EscalationConfig | None:
+    """The escalation's settings from the profile's rota (None: no rota). Also used when the
+    rota changes while running (overrides edited in the console)."""
+    if business.on_call is None:
+        return None
+    return EscalationConfig.from_on_call(
+        business.name, business.timezone, business.on_call, business.language,
+        caller_sms=caller_sms,
+    )  # fmt: skip
