@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -54,7 +55,8 @@ def page(name: str) -> Callable[[Handler], Handler]:
             if session is None:
                 if request.headers.get("HX-Request"):
                     return Response(status_code=401, headers={"HX-Redirect": "/login"})
-                return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+                here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/login?next={quote(here, safe='')}", status_code=303)
             if session.user.role not in ACCESS[name]:
                 raise HTTPException(403, "Diese Seite ist für Ihre Rolle nicht freigegeben.")
             if request.method == "POST":

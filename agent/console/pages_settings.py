@@ -80,7 +80,7 @@ async def _profile_page(request: Request, error: str = "", status: int = 200) ->
         day: ", ".join(f"{s.start:%H:%M}-{s.end:%H:%M}" for s in business.opening_hours.spans(day))
         for day in WEEKDAYS
     } if business else {}  # fmt: skip
-    return render(request, "profile.html", business=business, hours=hours,
+    return render(request, "profile.html", profile=business, hours=hours,
                   day_names=DAY_NAMES, editable=_file(request).editable, error=error,
                   status=status)  # fmt: skip
 

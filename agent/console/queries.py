@@ -81,7 +81,8 @@ async def calls_of_day(conn: Connection, day: date, tz: ZoneInfo) -> list[CallLi
     cur = await conn.execute(
         "SELECT c.id, c.started_at, coalesce(c.caller_number, ''), c.duration_s, c.outcome, "
         "c.ended_at IS NOT NULL, "
-        "coalesce((SELECT array_agg(e.data->>'type' ORDER BY e.at) FROM call_events e "
+        "coalesce((SELECT array_agg(coalesce(e.data->>'record', e.data->>'type') ORDER BY e.at) "
+        "  FROM call_events e "
         "  WHERE e.call_id = c.id AND e.kind = 'action'), '{}'), "
         "(SELECT (e.data->>'rating')::int FROM call_events e "
         "  WHERE e.call_id = c.id AND e.kind = 'caller_rating' ORDER BY e.at DESC LIMIT 1) "

@@ -37,6 +37,12 @@ ACTIONS = {
     "RescheduleAppointment": "Termin verlegt",
     "CancelAppointment": "Termin abgesagt",
     "Save": "Eintrag",
+    "lead": "Anfrage",
+    "order": "Bestellung",
+    "message": "Nachricht",
+    "callback": "Rückruf",
+    "privacy": "Datenschutz",
+    "emergency": "Notfall",
     "StartEscalation": "Notfall",
     "Handover": "Übergabe",
 }
@@ -84,7 +90,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "session": session,
             "csrf": session.csrf if session else "",
             "nav": nav,
-            "business": request.app.state.business_name,
+            "business": request.app.state.business_name,  # the name; pages use other keys
             "tz": tz,
             "local": lambda m, fmt="%H:%M": local(m, tz, fmt),
             "today": datetime.now(tz).date(),

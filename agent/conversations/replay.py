@@ -15,6 +15,7 @@ from agent.actions.slots import Slot, appointment_type
 from agent.dialogue.engine import DialogueEngine
 from agent.dialogue.simulate import parse_line
 from agent.dialogue.turn import Turn
+from agent.domain.commands import record_kind
 from agent.jsonable import plain
 from agent.profile import BusinessProfile, Language
 from agent.understanding.nlu import NluBackend
@@ -103,7 +104,7 @@ async def replay(
         replies += turn.replies
         out.lines += [("assistant", r) for r in turn.replies]
         for a in turn.actions:
-            out.actions.append({"type": type(a).__name__, **_as_dict(a)})
+            out.actions.append({"type": type(a).__name__, "saves": record_kind(a), **_as_dict(a)})
         if turn.end:
             out.end = turn.end
 

@@ -41,6 +41,7 @@ from agent.domain.call_events import (
     CallerSaid,
     EscalationEnded,
 )
+from agent.domain.commands import record_kind
 from agent.speech.echo import EchoGate
 from agent.speech.settings import SttSettings
 from agent.speech.stt import SpeechRecognizer
@@ -315,7 +316,7 @@ class _VoiceCall:
             if self.conv._act is not None:
                 # an emergency passed on must reach the rota even if the caller hangs up now
                 await asyncio.shield(self.conv._act(action, self.call.info, self.escalation_ended))
-            self.publish(ActionTaken(type(action).__name__))
+            self.publish(ActionTaken(type(action).__name__, record_kind(action)))
         if turn.end is not None:
             self.end = turn
         if not turn.replies:

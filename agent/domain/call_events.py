@@ -112,10 +112,12 @@ class CallerKey(CallEvent):
 
 @dataclass(frozen=True, slots=True)
 class ActionTaken(CallEvent):
-    """The dialogue did something: ``type`` names the command (BookAppointment, ...)."""
+    """The dialogue did something: ``type`` names the command (BookAppointment, ...); a
+    saved record names its kind in ``record`` (lead, order, message, callback, privacy)."""
 
     kind: ClassVar[str] = "action"
     type: str
+    record: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

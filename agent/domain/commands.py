@@ -13,7 +13,7 @@ from typing import Any
 
 from agent.jsonable import to_json
 
-from .records import Emergency, Record
+from .records import Emergency, Message, Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +77,16 @@ def command_json(command: Command) -> dict[str, Any]:
     if isinstance(command, StartEscalation):
         return {"type": "StartEscalation", **to_json(command.emergency)}
     return {"type": type(command).__name__, **to_json(command)}
+
+
+def record_kind(command: Command) -> str | None:
+    """What a ``Save`` keeps, in a word (lead, order, message, callback, privacy); None for
+    other commands. The call's timeline and the console show it."""
+    if not isinstance(command, Save):
+        return None
+    record = command.record
+    if isinstance(record, Message):
+        return record.kind
+    return {"Lead": "lead", "Order": "order", "PrivacyRequest": "privacy"}.get(
+        type(record).__name__, type(record).__name__.lower()
+    )

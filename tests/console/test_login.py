@@ -16,8 +16,13 @@ pytestmark = pytest.mark.postgres
 async def test_pages_need_a_log_in_and_send_back_where_one_was_going(
     client: httpx.AsyncClient,
 ) -> None:
-    r = await client.get("/calls")
-    assert r.status_code == 303 and r.headers["location"] == "/login?next=/calls"
+    r = await client.get("/calls?day=2026-11-23")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=%2Fcalls%3Fday%3D2026-11-23"
+    assert (
+        'name="next" value="/calls?day=2026-11-23"'
+        in (await client.get(r.headers["location"])).text
+    )
     r = await client.get("/calls", headers={"HX-Request": "true"})
     assert r.status_code == 401 and r.headers["HX-Redirect"] == "/login"
     r = await client.post("/login", data={"username": "buero", "password": PASSWORDS["buero"],

@@ -9,6 +9,7 @@ PostgreSQL, and both sides' words are stored with the call.
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import os
 import statistics
@@ -16,10 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from agent.app import running_agent
-from agent.config import Settings, load_settings
+from agent.config import Settings, example_profile_path, load_settings
+from agent.console.users import Users
 from agent.storage import Database
 from tests.support.lab_line import CallerVoice, Line, converse, finished_call
 from tests.support.phones import RtpEndpoint, place_call
@@ -54,12 +57,16 @@ async def test_booking_an_appointment_by_voice(
     async def conversation(rtp: RtpEndpoint) -> None:
         await converse(rtp, voices)
 
-    async with running_agent(_settings(pg_database, tmp_path)) as agent:
+    settings = _settings(pg_database, tmp_path)
+    settings.console.bind = "127.0.0.1:0"  # the console, served by the agent as at a customer's
+    async with running_agent(settings, profile_path=example_profile_path()) as agent:
         result = await place_call(
             "800", hold_s=120, timeout=150, during=conversation, wait_for_hangup=True
         )
         assert result.ok, result.error_text
         call, events = await finished_call(agent.call_log)
+        assert agent.console_address is not None
+        console = await _console_pages(agent.console_address, agent.database, str(call["id"]))
     said = [e["data"]["text"] for e in events if e["kind"] == "caller_said"]
     replies = [e["data"]["text"] for e in events if e["kind"] == "assistant_said"]
     transcript = "\n".join(f"{e['kind']}: {e['data']}" for e in events) + f"\n{call}"
@@ -79,6 +86,22 @@ async def test_booking_an_appointment_by_voice(
     assert "smith" in name.lower(), rows
     assert phone.endswith("89123456"), rows  # the number the caller called from
     assert starts_at.weekday() == 1 and starts_at.astimezone(ZoneInfo("Europe/Berlin")).hour == 10
+    # the owner sees the call, both sides of it, and the booking in the console
+    assert "heating" in console["call"].lower() and "Assistenz" in console["call"]
+    assert "smith" in console["appointments"].lower()
+
+
+async def _console_pages(address: str, database: Database, call_id: str) -> dict[str, str]:
+    await Users(database).add("owner", "a-long-password-1", "owner")
+    async with httpx.AsyncClient(base_url=f"http://{address}") as web:
+        login = {"username": "owner", "password": "a-long-password-1"}
+        assert (await web.post("/login", data=login)).status_code == 303
+        calls = (await web.get("/calls")).text
+        assert f"/calls/{call_id}" in calls, calls[-2000:]
+        return {
+            "call": html.unescape((await web.get(f"/calls/{call_id}")).text),
+            "appointments": (await web.get("/work/appointments")).text,
+        }
 
 
 def _barge_in_delays() -> list[float]:

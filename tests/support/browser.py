@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,3 +43,29 @@ def screenshot(page: Path, png: Path, width: int = 794, height: int = 1123) -> P
 def print_pdf(page: Path, pdf: Path) -> Path:
     browser("--no-pdf-header-footer", f"--print-to-pdf={pdf}", url=page.as_uri())
     return pdf
+
+
+def chromedriver() -> str:
+    for name in ("chromedriver", "chromium-driver"):
+        if path := shutil.which(name):
+            return path
+    for path in ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"):
+        if os.access(path, os.X_OK):
+            return path
+    pytest.fail("no chromedriver: apt-get install chromium-driver (make deps installs it)")
+
+
+def webdriver(width: int = 1280, height: int = 900) -> Any:
+    """Selenium on Debian's chromium through its chromedriver (no Selenium Manager, which
+    would download a browser). The caller quits it."""
+    try:
+        from selenium import webdriver as wd
+        from selenium.webdriver.chrome.service import Service
+    except ModuleNotFoundError:
+        pytest.fail("no selenium: pip install -e '.[dev]' (make deps installs it)")
+    options = wd.ChromeOptions()
+    options.binary_location = chromium()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                f"--window-size={width},{height}", "--lang=de-DE"):  # fmt: skip
+        options.add_argument(arg)
+    return wd.Chrome(service=Service(chromedriver()), options=options)

@@ -111,4 +111,5 @@ async def _transcript(
         kind = "caller_said" if who == "caller" else "assistant_said"
         await apply(conn, CallEvent(call_id, kind, {"text": text}, at))
     for action in actions:
-        await apply(conn, CallEvent(call_id, "action", {"type": action["type"]}, at))
+        data = {"type": action["type"], "record": action["saves"]}
+        await apply(conn, CallEvent(call_id, "action", {k: v for k, v in data.items() if v}, at))
