@@ -114,6 +114,12 @@ class Retention(Strict):
     calls_days: int | None = Field(90, ge=1, description="call metadata: who, when, outcome")
     leads_days: int | None = Field(180, ge=1, description="enquiries (leads)")
     messages_days: int | None = Field(90, ge=1, description="messages and call-back requests")
+    console_logins_days: int | None = Field(
+        30, ge=1, description="the console's log-in attempts (with the addresses they came from)"
+    )
+    console_audit_days: int | None = Field(
+        365, ge=1, description="the console's record of who read which transcript"
+    )
     run_at: str = Field("03:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="local time")
 
 

@@ -38,7 +38,7 @@ from .privacy import (
     spool_lock,
     spool_segments,
 )
-from .retention import apply_retention
+from .retention import DELETES, apply_retention
 
 log = logging.getLogger(__name__)
 
@@ -153,10 +153,9 @@ def run_retention(settings: Settings, args: argparse.Namespace) -> int:
     except DatabaseUnavailable as exc:
         return _fail(str(exc))
     verb = "due" if args.dry_run else "deleted"
-    kept = {"transcripts": retention.transcripts_days, "calls": retention.calls_days,
-            "leads": retention.leads_days, "messages": retention.messages_days}  # fmt: skip
     for kind, n in done.items():
-        print(f"{kind:<12} older than {kept[kind]} days: {n} {verb}")
+        days = getattr(retention, DELETES[kind][0])
+        print(f"{kind:<12} older than {days} days: {n} {verb}")
     return 0
 
 

@@ -28,12 +28,16 @@ DELETES: dict[str, tuple[str, str]] = {
         " OR payload->>'id' IN (SELECT id::text FROM gone)",
     ),
     "messages": ("messages_days", "DELETE FROM messages WHERE created_at < %s"),
+    "console_logins": ("console_logins_days", "DELETE FROM console_logins WHERE at < %s"),
+    "console_audit": ("console_audit_days", "DELETE FROM console_audit WHERE at < %s"),
 }
 COUNTS: dict[str, str] = {
     "transcripts": "SELECT count(*) FROM call_events WHERE at < %s",
     "calls": "SELECT count(*) FROM calls WHERE coalesce(ended_at, started_at, created_at) < %s",
     "leads": "SELECT count(*) FROM leads WHERE created_at < %s",
     "messages": "SELECT count(*) FROM messages WHERE created_at < %s",
+    "console_logins": "SELECT count(*) FROM console_logins WHERE at < %s",
+    "console_audit": "SELECT count(*) FROM console_audit WHERE at < %s",
 }
 
 
@@ -53,6 +57,8 @@ async def apply_retention(
         done[kind] = int(row[0]) if row else 0
         if not dry_run and done[kind]:
             await conn.execute(delete, (cutoff,))
+    if not dry_run:  # sessions past their end are no record of anything
+        await conn.execute("DELETE FROM console_sessions WHERE expires_at < %s", (now,))
     return done
 
 

@@ -200,14 +200,22 @@ async def test_retention_deletes_exactly_what_is_due(
                                (uuid.uuid4(), when))  # fmt: skip
             await conn.execute("INSERT INTO messages (id, created_at, kind) VALUES"
                                " (%s, %s, 'callback')", (uuid.uuid4(), when))  # fmt: skip
+            await conn.execute("INSERT INTO console_logins (at, username, address, ok) VALUES"
+                               " (%s, 'buero', '192.0.2.1', false)", (when,))  # fmt: skip
+        for when in (NOW - timedelta(days=400), new):  # who read what: kept a year
+            await conn.execute("INSERT INTO console_audit (at, username, action) VALUES"
+                               " (%s, 'chefin', 'transcript_viewed')", (when,))  # fmt: skip
     monkeypatch.setenv("RUFBEREIT_DATABASE_URL", pg_database)
     assert await cli(["privacy", "retention", "--dry-run"]) == 0
     assert "transcripts  older than 30 days: 1 due" in capsys.readouterr().out
 
     job = RetentionJob(migrated_db, Retention(), UTC)  # the daily job, run now
-    assert await job.run_once() == {"transcripts": 1, "calls": 1, "leads": 1, "messages": 1}
+    assert await job.run_once() == {"transcripts": 1, "calls": 1, "leads": 1, "messages": 1,
+                                    "console_logins": 1, "console_audit": 1}  # fmt: skip
     async with migrated_db.connection() as conn:
-        for table in ("calls", "call_events", "leads", "messages"):
+        for table in ("calls", "call_events", "leads", "messages", "console_logins",
+                      "console_audit"):  # fmt: skip
             (n,) = await (await conn.execute(f"SELECT count(*) FROM {table}")).fetchone()  # type: ignore[misc]
             assert n == 1, f"{table}: the recent row stays"
-    assert await job.run_once() == {"transcripts": 0, "calls": 0, "leads": 0, "messages": 0}
+    assert await job.run_once() == {"transcripts": 0, "calls": 0, "leads": 0, "messages": 0,
+                                    "console_logins": 0, "console_audit": 0}  # fmt: skip
