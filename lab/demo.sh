@@ -45,6 +45,18 @@ stop_agent() {
   echo "agent: stopped"
 }
 
+# The web console the agent serves: a demo owner whose password is made once and kept
+# in the lab directory (readable by root only).
+console_user() {
+  local pwfile="$LAB_DIR/console-password"
+  if [ ! -s "$pwfile" ]; then
+    (umask 077; "$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(12))' >"$pwfile")
+  fi
+  RUFBEREIT_PROFILE="$PROFILE" "$PYTHON" -m agent users add demo --role owner --password-stdin \
+    <"$pwfile" >/dev/null 2>&1 || true  # there already
+  echo "Web console: http://127.0.0.1:8080/ (user demo, password in $pwfile)"
+}
+
 case "${1:-demo}" in
   start-agent) start_agent ;;
   stop-agent) stop_agent ;;
@@ -53,6 +65,7 @@ case "${1:-demo}" in
     : >"$LOG"
     start_agent
     "$PYTHON" -m lab.demo_call
+    console_user
     echo "The agent keeps answering calls to 800 (log: $LOG). Try: rufbereit doctor; rufbereit calls"
     echo "Stop everything with: make lab-down"
     ;;
