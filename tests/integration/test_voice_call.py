@@ -20,10 +20,15 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from agent.actions.settings import SmtpSettings
 from agent.app import running_agent
 from agent.config import Settings, example_profile_path, load_settings
 from agent.console.users import Users
+from agent.report.figures import ReportFigures
+from agent.report.service import make_report, send_report
+from agent.report.settings import ReportSettings
 from agent.storage import Database
+from tests.actions.conftest import Mailbox
 from tests.support.lab_line import CallerVoice, Line, converse, finished_call
 from tests.support.phones import RtpEndpoint, place_call
 
@@ -42,8 +47,9 @@ def _settings(pg_database: str, tmp_path: Path) -> Settings:
 
 
 async def test_booking_an_appointment_by_voice(
-    lab: None, pg_database: str, tmp_path: Path, caller_voice: CallerVoice
-) -> None:
+    lab: None, pg_database: str, tmp_path: Path, caller_voice: CallerVoice,
+    smtp_server: tuple[Mailbox, int],
+) -> None:  # fmt: skip
     sentences = [
         "Hello, I would like to book an appointment for a heating service.",
         "Next Tuesday at ten in the morning, please.",
@@ -67,6 +73,7 @@ async def test_booking_an_appointment_by_voice(
         call, events = await finished_call(agent.call_log)
         assert agent.console_address is not None
         console = await _console_pages(agent.console_address, agent.database, str(call["id"]))
+        report = await _report_of_today(settings, agent.database, smtp_server)
     said = [e["data"]["text"] for e in events if e["kind"] == "caller_said"]
     replies = [e["data"]["text"] for e in events if e["kind"] == "assistant_said"]
     transcript = "\n".join(f"{e['kind']}: {e['data']}" for e in events) + f"\n{call}"
@@ -89,6 +96,25 @@ async def test_booking_an_appointment_by_voice(
     # the owner sees the call, both sides of it, and the booking in the console
     assert "heating" in console["call"].lower() and "Assistenz" in console["call"]
     assert "smith" in console["appointments"].lower()
+    # and the day's report, sent through a real SMTP server, counts the call and the booking
+    assert (report.calls_answered, report.appointments_booked) == (1, 1), report
+    assert report.resolved == 1, report
+
+
+async def _report_of_today(
+    settings: Settings, database: Database, smtp: tuple[Mailbox, int]
+) -> ReportFigures:
+    box, port = smtp
+    mailing = settings.model_copy(update={
+        "smtp": SmtpSettings(port=port, sender="assistent@mueller.example"),
+        "report": ReportSettings(to=["chefin@mueller.example"]),
+    })  # fmt: skip
+    today = datetime.now(settings.business.tz).date()
+    report = await make_report(mailing, database, today, today)
+    assert await send_report(mailing, report) == ["chefin@mueller.example"]
+    (mail,) = box.messages
+    assert {p.get_content_type() for p in mail.walk()} >= {"text/plain", "text/html", "image/png"}
+    return report.figures
 
 
 async def _console_pages(address: str, database: Database, call_id: str) -> dict[str, str]:
