@@ -163,9 +163,7 @@ async def test_the_office_listens_then_takes_the_call_over(
             await talk(rtp, OFFICE_HZ, 3.0)
             seen["talked"] = time.monotonic()
 
-        calling = asyncio.create_task(
-            place_call(ASSISTANT, hold_s=40, timeout=60, during=caller)
-        )
+        calling = asyncio.create_task(place_call(ASSISTANT, hold_s=40, timeout=60, during=caller))
         await until_the_assistant_talks(assistant)
         listening = await place_call(
             LISTEN_CODE, phone=OFFICE, caller_number=OFFICE, hold_s=13, timeout=30, during=office
@@ -227,14 +225,16 @@ async def test_listening_without_taking_over_leaves_the_call_to_the_assistant(
             await rtp.wait_for_peer(15)
             await talk(rtp, CALLER_HZ, 60)
 
-        calling = asyncio.create_task(
-            place_call(ASSISTANT, hold_s=14, timeout=40, during=caller)
-        )
+        calling = asyncio.create_task(place_call(ASSISTANT, hold_s=14, timeout=40, during=caller))
         await until_the_assistant_talks(assistant)
         listening = await place_call(
-            LISTEN_CODE, phone=OFFICE, caller_number=OFFICE, hold_s=4, timeout=20,
+            LISTEN_CODE,
+            phone=OFFICE,
+            caller_number=OFFICE,
+            hold_s=4,
+            timeout=20,
             during=lambda rtp: talk(rtp, OFFICE_HZ, 10),
-        )  # fmt: skip
+        )
         seen["left"] = time.monotonic()
         await asyncio.sleep(2.0)
         seen["after"] = await snapshot(running)
@@ -267,9 +267,100 @@ async def test_other_phones_are_refused_and_without_a_call_the_line_is_busy(
     lab: None, ari_cleanup: None, pg_database: str, tmp_path: Path
 ) -> None:
     async with agent(tmp_path, pg_database, TalkingAssistant()):
-        nobody = await place_call(LISTEN_CODE, phone=OFFICE, caller_number=OFFICE, hold_s=2,
-                                  timeout=15)  # fmt: skip
-        stranger = await place_call(LISTEN_CODE, phone="202", caller_number="202", hold_s=2,
-                                    timeout=15)  # fmt: skip
+        nobody = await place_call(
+            LISTEN_CODE, phone=OFFICE, caller_number=OFFICE, hold_s=2, timeout=15
+        )
+        stranger = await place_call(
+            LISTEN_CODE, phone="202", caller_number="202", hold_s=2, timeout=15
+        )
     assert not nobody.ok and "486" in nobody.error_text, nobody.error_text
     assert not stranger.ok and "403" in stranger.error_text, stranger.error_text
+
+
+async def test_the_caller_hangs_up_while_the_office_listens(
+    lab: None, ari_cleanup: None, pg_database: str, tmp_path: Path
+) -> None:
+    """The call the office hears is over: the office is hung up, the record complete."""
+    existing = {str(i["id"]) for i in await asyncio_items()}
+    assistant = TalkingAssistant()
+    async with agent(tmp_path, pg_database, assistant) as running:
+        calling = asyncio.create_task(place_call(ASSISTANT, hold_s=6, timeout=30))
+        await until_the_assistant_talks(assistant)
+        listening = await place_call(
+            LISTEN_CODE,
+            phone=OFFICE,
+            caller_number=OFFICE,
+            hold_s=25,
+            timeout=40,
+            wait_for_hangup=True,
+        )
+        result = await asyncio.wait_for(calling, 30)
+        call, events = await finished_call(running.call_log)
+    text = story(call, events)
+    assert result.ok and result.remote_hangup is False, result.error_text
+    assert listening.ok and listening.remote_hangup is True, listening.error_text
+    assert listening.ended_at - result.ended_at < 3, "the office stayed on a call that was over"
+    assert call["outcome"] == CallOutcome.CALLER_HANGUP.value, text
+    ended = next(e["data"] for e in events if e["kind"] == "listen_ended")
+    assert ended == {"phone": f"PJSIP/{OFFICE}", "reason": "call_ended"}, text
+    await _nothing_left(existing)
+
+
+async def test_the_next_key_goes_on_to_the_older_call(
+    lab: None, ari_cleanup: None, pg_database: str, tmp_path: Path
+) -> None:
+    """Two calls: the office hears the newest first, and after * the older one."""
+    existing = {str(i["id"]) for i in await asyncio_items()}
+    assistant = TalkingAssistant()
+    older_hz, newer_hz = CALLER_HZ, 550.0
+    seen: dict[str, float] = {}
+
+    def speaking(hz: float) -> Any:
+        async def caller(rtp: RtpEndpoint) -> None:
+            await rtp.wait_for_peer(15)
+            await talk(rtp, hz, 60)
+
+        return caller
+
+    async def office(rtp: RtpEndpoint) -> None:
+        await rtp.wait_for_peer(15)
+        await asyncio.sleep(4.0)
+        seen["next"] = time.monotonic()
+        await rtp.send_dtmf("*")
+        await asyncio.sleep(5.0)
+        seen["done"] = time.monotonic()
+
+    async with agent(tmp_path, pg_database, assistant) as running:
+        older = asyncio.create_task(
+            place_call(ASSISTANT, hold_s=25, timeout=40, during=speaking(older_hz))
+        )
+        await until_the_assistant_talks(assistant)
+        newer = asyncio.create_task(
+            place_call(ASSISTANT, hold_s=20, timeout=40, during=speaking(newer_hz))
+        )
+
+        async def two_calls() -> bool:
+            return len(assistant.calls) == 2
+
+        await until(two_calls, 15, "the second call reached the assistant")
+        await asyncio.sleep(1.5)
+        listening = await place_call(
+            LISTEN_CODE, phone=OFFICE, caller_number=OFFICE, hold_s=11, timeout=30, during=office
+        )
+        for task in (older, newer):
+            assert (await asyncio.wait_for(task, 40)).ok
+        calls = await running.call_log.recent_calls(2)
+        records = {c["id"]: await running.call_log.events(c["id"]) for c in calls}
+    assert listening.ok, listening.error_text
+    first = heard(listening, seen["next"] - 2.5, seen["next"] - 0.2)
+    then = heard(listening, seen["next"] + 1.5, seen["done"])
+    assert share(first, newer_hz) > 0.1 and share(first, older_hz) < 0.01, "not the newest first"
+    assert share(then, older_hz) > 0.1 and share(then, newer_hz) < 0.01, "* did not go on"
+    by_start = sorted(calls, key=lambda c: c["started_at"])
+    old_events, new_events = (records[c["id"]] for c in by_start)
+    reasons = {
+        "older": [e["data"].get("reason") for e in old_events if e["kind"] == "listen_ended"],
+        "newer": [e["data"].get("reason") for e in new_events if e["kind"] == "listen_ended"],
+    }
+    assert reasons == {"older": ["hung_up"], "newer": ["next"]}, reasons
+    await _nothing_left(existing)
