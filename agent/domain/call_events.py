@@ -194,7 +194,7 @@ class ListenStarted(CallEvent):
 @dataclass(frozen=True, slots=True)
 class ListenEnded(CallEvent):
     """The phone stopped listening: ``reason`` hung_up (the office hung up), next (it
-    went on to another call), taken_over, call_ended, failed."""
+    went on to another call), taken_over, call_ended, failed, stopped (the agent)."""
 
     kind: ClassVar[str] = "listen_ended"
     phone: str
