@@ -49,6 +49,7 @@ from agent.telephony.ari_client import AriClient, AriUnavailable
 from agent.telephony.call import Conversation
 from agent.telephony.call_controller import CallController
 from agent.telephony.call_stats import CallStats
+from agent.telephony.listen_in import ListenIn
 from agent.telephony.media import AudioSocketServer
 from agent.telephony.media_connector import AudioSocketConnector, MediaConnector, WebSocketConnector
 from agent.telephony.routing import RoutingPublisher
@@ -129,21 +130,29 @@ async def running_agent(
     the_conversation = conversation
     transfer = WarmTransfer(ari, connector, tts, services.records, settings.business)
     stats = CallStats()
+
+    def foreign_channels() -> frozenset[str]:  # channels others in the app own
+        technicians = escalation.active_channels() if escalation is not None else frozenset()
+        return technicians | listen_in.active_channels
+
     controller = CallController(
         ari,
         connector,
         call_log,
         lambda: the_conversation,
         settings,
-        foreign_channels=escalation.active_channels if escalation is not None else None,
+        foreign_channels=foreign_channels,
         transfer=transfer,
         readers=[stats, metrics],
     )
+    listen_in = ListenIn(ari, controller, settings.business.listen_in)
+    controller.on_call_end(listen_in.call_ending)
     _gauges(metrics, controller, call_log)
     backlog = Probe(functools.partial(outbox_backlog, database))
     metrics.gauge("rufbereit_outbox_backlog", "deliveries to the company's systems not yet "
                   "made (counted every 30 s)", lambda: backlog.value)  # fmt: skip
     controller.install()
+    listen_in.install()
     ari.on_reconnect(controller.resync)
     now = functools.partial(datetime.now, settings.business.tz)
     routing = RoutingPublisher(ari, settings.business, now)
@@ -180,6 +189,7 @@ async def running_agent(
         await routing.close()
         if escalation is not None:
             await escalation.close()
+        await listen_in.close()
         await controller.stop()
         await ari.close()
         stop_workers.set()

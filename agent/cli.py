@@ -176,6 +176,10 @@ def _config(settings: Settings, args: argparse.Namespace) -> int:
             "after_hours": "after hours only", "always": "always"}[r.mode]  # fmt: skip
     off = f"; switched off: {', '.join(r.scenarios_off)}" if r.scenarios_off else ""
     print(f"routing:   {mode}{off} (dialplan context rufbereit-inbound)")
+    li = b.listen_in
+    listen = (f"{', '.join(li.phones)} (key {li.takeover_key} takes over, {li.next_key} next; "
+              "dialplan context rufbereit-listen)" if li and li.enabled else "off")  # fmt: skip
+    print(f"listen-in: {listen}")
     people = ", ".join(p.name for p in b.on_call.people) if b.on_call else "none"
     print(f"on call:   {people}")
     print("configuration is valid")

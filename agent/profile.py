@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agent.telephony.listen_settings import ListenIn
+
 Language = Literal["de", "en"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -397,6 +399,11 @@ class BusinessProfile(Strict):
     texts: Greetings
     handover: Handover
     routing: Routing = Routing()
+    listen_in: ListenIn | None = Field(
+        None,
+        description="parallel operation: office phones that may listen to the assistant's "
+        "calls (feature code, dialplan context rufbereit-listen) and take them over with a key",
+    )
     on_call: OnCall | None = None
     # Optional sections of the dialogue (issue 5); old profiles load without them.
     appointment_types: list[AppointmentType] = []

@@ -4,8 +4,9 @@ Every event of a call goes on that call's stream (agent/telephony/call_stream.py
 the call log (database, or its disk spool), the call statistics and, later, the console
 and the report read. Each event has a ``kind`` (the ``call_events.kind`` column, also
 read by tests and exports) and its ``data()`` (the ``data`` column). Who publishes:
-the call controller (answered, media, transfer, sent on, error), the voice conversation
-(what was said and heard, keys, barge-in, actions, escalation) and the greeting.
+the call controller (answered, media, transfer, sent on, error), the listen-in (an
+office phone listening, taking over), the voice conversation (what was said and heard,
+keys, barge-in, actions, escalation) and the greeting.
 """
 
 from __future__ import annotations
@@ -177,6 +178,39 @@ class FellBack(CallEvent):
 
     kind: ClassVar[str] = "fallback"
     summary: str | None = None
+
+
+# -- the office listening (parallel operation, agent/telephony/listen_in.py) --------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListenStarted(CallEvent):
+    """An office phone listens to the call: ``phone`` its endpoint (PJSIP/201), ``name``
+    the name the PBX gives it (its caller ID name; empty when it has none)."""
+
+    kind: ClassVar[str] = "listen_started"
+    phone: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListenEnded(CallEvent):
+    """The phone stopped listening: ``reason`` hung_up (the office hung up), next (it
+    went on to another call), taken_over, call_ended, failed, stopped (the agent)."""
+
+    kind: ClassVar[str] = "listen_ended"
+    phone: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TakenOver(CallEvent):
+    """The listening phone took the call: the caller talks with that person now and the
+    assistant has left (outcome ``taken_over``)."""
+
+    kind: ClassVar[str] = "taken_over"
+    phone: str
+    name: str
 
 
 @dataclass(frozen=True, slots=True)

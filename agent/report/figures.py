@@ -22,6 +22,7 @@ OUTCOMES = ("resolved", "handed_over", "callback", "caller_hung_up", "fallback")
 _OUTCOME_OF = {
     "completed": "resolved",
     "handover": "handed_over",
+    "taken_over": "handed_over",  # the office listened and took the call
     "callback": "callback",
     "caller_hangup": "caller_hung_up",
     "fallback": "fallback",

@@ -306,6 +306,29 @@ class AriRest:
         params = {"timeout": ring_timeout_s}
         await self.request("POST", f"channels/{_segment(channel_id)}/dial", params=params)
 
+    async def snoop(
+        self,
+        channel_id: str,
+        *,
+        snoop_id: str,
+        spy: str = "both",
+        whisper: str = "none",
+        app: str | None = None,
+        app_args: str | Sequence[str] | None = None,
+    ) -> Channel:
+        """``POST /channels/{id}/snoop``: a channel that hears ``channel_id`` (``spy``:
+        in = what it says, out = what it hears, both) and, with ``whisper``, speaks into
+        it. It enters ``app``; like externalMedia it returns before its StasisStart."""
+        params: dict[str, ParamValue] = {
+            "spy": spy,
+            "whisper": whisper,
+            "app": app or self.app,
+            "appArgs": app_args,
+            "snoopId": snoop_id,
+        }
+        path = f"channels/{_segment(channel_id)}/snoop"
+        return parse_channel(await self.request("POST", path, params=params))
+
     async def play(
         self, channel_id: str, media: str | Sequence[str], *, playback_id: str | None = None
     ) -> Playback:

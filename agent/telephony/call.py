@@ -18,6 +18,8 @@ class CallOutcome(StrEnum):
 
     COMPLETED = "completed"  # the assistant finished and hung up
     HANDOVER = "handover"  # passed to a person (warm transfer, or the dialplan's fallback)
+    #: an office phone that listened took the call over (agent/telephony/listen_in.py)
+    TAKEN_OVER = "taken_over"
     CALLBACK = "callback"  # to be put through, but nobody took it: a call back is arranged
     CALLER_HANGUP = "caller_hangup"  # the caller hung up first
     FALLBACK = "fallback"  # the assistant failed; the dialplan's fallback took the call
@@ -55,6 +57,18 @@ class ConversationResult:
     reason: str | None = None  # asked, upset, no_match, emergency, ...
     caller_name: str | None = None
     transcript: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCall:
+    """A call the assistant is talking in, as an office phone that listens to it and may
+    take it over sees it (agent/telephony/listen_in.py)."""
+
+    call_id: uuid.UUID
+    channel_id: str  # the caller's
+    bridge_id: str  # the caller's bridge with the assistant's media
+    since: float  # monotonic time the call reached the app
+    events: CallStream
 
 
 class Conversation(Protocol):

@@ -51,6 +51,7 @@ from agent.telephony.call import (
     CallOutcome,
     Conversation,
     ConversationResult,
+    LiveCall,
 )
 from agent.telephony.call_stream import CallStream, Reader
 from agent.telephony.media import MediaSession
@@ -144,6 +145,7 @@ class CallController:
         self._foreign = foreign_channels or frozenset
         self._transfer = transfer
         self._readers: list[Reader] = [self._keep, *readers]
+        self._end_hooks: list[Callable[[uuid.UUID], None]] = []
 
     def install(self) -> None:
         self._ari.on(StasisStart, self._on_stasis_start)
@@ -154,6 +156,35 @@ class CallController:
     @property
     def active_calls(self) -> int:
         return len(self._calls)
+
+    def on_call_end(self, hook: Callable[[uuid.UUID], None]) -> None:
+        """``hook(call_id)`` runs as a call ends, before its last event (``ended``)."""
+        self._end_hooks.append(hook)
+
+    # ----------------------------------------------- the office takes over
+
+    def live_calls(self) -> list[LiveCall]:
+        """The calls the assistant is talking in now, newest first."""
+        live = [c for c in self._calls.values() if _with_assistant(c)]
+        live.sort(key=lambda c: c.t0, reverse=True)
+        return [
+            LiveCall(c.info.call_id, c.info.channel_id, c.bridge_id or "", c.t0, c.events)
+            for c in live
+        ]
+
+    def take_over(self, call_id: uuid.UUID, partner: str) -> bool:
+        """A person who listened is in the caller's bridge now: the assistant leaves (its
+        conversation is cancelled, its media released, the bridge kept) and the call goes
+        on between the two, as after a warm transfer. False, and nothing changed, when the
+        call is no longer the assistant's (ended, ending, being put through)."""
+        call = next((c for c in self._calls.values() if c.info.call_id == call_id), None)
+        if call is None or not _with_assistant(call) or call.task is None:
+            return False
+        call.outcome = CallOutcome.TAKEN_OVER
+        call.partner = partner
+        self._partners[partner] = call
+        call.task.cancel()
+        return True
 
     # ----------------------------------------------------------- events
 
@@ -360,6 +391,11 @@ class CallController:
             return
         call.ended = True
         outcome = call.outcome or CallOutcome.CALLER_HANGUP
+        for hook in self._end_hooks:
+            try:
+                hook(call.info.call_id)
+            except Exception:
+                log.exception("a call end hook failed", extra={"call_id": str(call.info.call_id)})
         call.events.publish(CallClosed(outcome.value, call.cause))
         # The end is recorded before the clean-up, and whatever happens to this task (the
         # agent stopping, the events socket closing under its handler): shielded, so no
@@ -415,11 +451,14 @@ class CallController:
         call was still being cleaned up at shutdown). A bridge left behind keeps the ARI
         app listed in Asterisk although no agent is connected."""
         bridges = {c.bridge_id for c in self._calls.values()}
+        others = self._foreign()  # e.g. a phone listening in: its bridge is not stale
         try:
             stale = [
                 b.id
                 for b in await self._ari.list_bridges()
-                if b.id.startswith(BRIDGE_PREFIX) and b.id not in bridges
+                if b.id.startswith(BRIDGE_PREFIX)
+                and b.id not in bridges
+                and not set(b.channels) & others
             ]
         except AriHttpError as exc:
             log.warning("cannot list bridges", extra={"status": exc.status})
@@ -479,6 +518,13 @@ async def _ended(call: ActiveCall, within_s: float) -> None:
             extra={"call_id": str(call.info.call_id), "timeout_s": within_s},
         )
         task.cancel()
+
+
+def _with_assistant(call: ActiveCall) -> bool:
+    """The assistant is talking with the caller: media up, nothing decided yet."""
+    running = call.task is not None and not call.task.done()
+    talking = call.leg is not None and call.bridge_id is not None and call.partner is None
+    return running and talking and not call.ended and not call.transferring and call.outcome is None
 
 
 def _leg(call: ActiveCall) -> MediaLeg:

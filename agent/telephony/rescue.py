@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 # The names the agent gives what it creates in Asterisk; the call controller uses them
 # too (this module stays light: the guard imports it).
 RESULT_VAR = "RUFBEREIT_RESULT"
-#: calls the agent places itself (technician, office)
-FOREIGN_PREFIXES = ("rufbereit-oncall-", "rufbereit-handover-")
+#: calls the agent places itself (technician, office), and the snoop channels an office
+#: phone listens to a call through (agent/telephony/listen_in.py)
+FOREIGN_PREFIXES = ("rufbereit-oncall-", "rufbereit-handover-", "rufbereit-snoop-")
 #: channels the agent creates (media legs and those calls): hung up by the rescue
 OWN_CHANNEL_PREFIXES = ("rufbereit-media-", *FOREIGN_PREFIXES)
 BRIDGE_PREFIX = "rufbereit-"

@@ -145,7 +145,7 @@ def test_product_dialplan_is_loaded_verbatim(lab: None) -> None:
     expected = _dialplan_priorities(DIALPLAN)
     assert len(expected) > 10
     shown: dict[int, str] = {}
-    for context in ("rufbereit-inbound", "rufbereit", "rufbereit-fallback"):
+    for context in ("rufbereit-inbound", "rufbereit", "rufbereit-listen", "rufbereit-fallback"):
         out = asterisk_cli(f"dialplan show {context}")
         assert f"Context '{context}' created by 'pbx_config'" in out, out
         for line in out.splitlines():

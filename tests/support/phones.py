@@ -57,6 +57,7 @@ FRAME_SAMPLES = 160  # 20 ms at 8 kHz
 PT_PCMU = 0
 PT_PCMA = 8
 PT_G722 = 9
+PT_DTMF = 101  # telephone-event, as the scenarios' SDP declares it
 G722_HINT = "pip install g722==1.2.8 (the G.722 codec the lab phones use for wideband calls)"
 
 
@@ -342,6 +343,30 @@ class RtpEndpoint(asyncio.DatagramProtocol):
             self._seq = (self._seq + 1) & 0xFFFF
             self._ts = (self._ts + FRAME_SAMPLES) & 0xFFFFFFFF  # 8 kHz RTP clock, G.722 too
 
+    async def send_dtmf(
+        self, digit: str, duration_ms: int = 160, *, to: tuple[str, int] | None = None
+    ) -> None:
+        """Press a key: RFC 4733 telephone-event packets (payload type 101, as the
+        scenarios' SDP declares), one every 20 ms, then the end packet three times. Audio
+        sent meanwhile (``send_pcm`` in another task) goes on in the same stream."""
+        dest = to or self.peer
+        if dest is None:
+            raise RuntimeError("no peer yet: wait_for_peer() first or pass to=")
+        assert self._transport is not None, "not open"
+        event = "0123456789*#".index(digit)
+        start_ts, steps = self._ts, max(1, duration_ms // 20)
+        for n in range(1, steps + 4):
+            end = n >= steps
+            duration = min(n, steps) * FRAME_SAMPLES
+            payload = struct.pack("!BBH", event, (0x80 if end else 0) | 10, duration)
+            header = struct.pack(
+                "!BBHII", 0x80, (0x80 if n == 1 else 0) | PT_DTMF, self._seq, start_ts, self._ssrc
+            )
+            self._transport.sendto(header + payload, dest)
+            self._seq = (self._seq + 1) & 0xFFFF
+            if not end:
+                await asyncio.sleep(0.020)
+
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()
@@ -412,8 +437,12 @@ async def place_call(
     during: Callable[[RtpEndpoint], Coroutine[object, object, None]] | None = None,
     answer_timeout: float | None = None,
     codec: str | Codec = "pcmu",
+    phone: str = "caller",
 ) -> CallResult:
     """Call ``extension`` from the lab's caller phone and record the audio it hears.
+
+    ``phone``: the PJSIP endpoint that calls (its From user): "caller" (context
+    from-phones), or an office phone of the lab PBX, "201".."206" (context pbx-internal).
 
     The phone offers only ``codec`` ("pcmu", "pcma" or "g722"); ``during`` gets an
     ``RtpEndpoint`` that sends in it (PCM at its ``sample_rate``).
@@ -436,6 +465,8 @@ async def place_call(
     scenario = workdir / "uac_call.xml"  # the hold goes into the scenario (see its comment)
     hold_ms = max(1, round(hold_s * 1000))  # sipp takes a timeout of 0 as none
     text = (SIPP_DIR / "uac_call.xml").read_text().replace("HOLD_MS", str(hold_ms))
+    if phone != "caller":
+        text = text.replace("sip:caller@", f"sip:{phone}@").replace('"Anrufer" ', "")
     scenario.write_text(offer.sdp(text))
     log_file, err_file = workdir / "call.log", workdir / "errors.log"
     args = [
