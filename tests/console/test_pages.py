@@ -4,6 +4,7 @@ attempt, and the report."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from datetime import date
@@ -135,3 +136,26 @@ async def test_with_the_database_down_the_console_says_so(console: Console) -> N
         r = await c.post("/login", data={"username": "buero", "password": "egal-egal-1"})
     assert r.status_code == 503 and "Datenbank ist gerade nicht erreichbar" in r.text
     await down.close()
+
+
+async def test_a_call_the_office_listened_to_and_took_over_says_who(
+    client: httpx.AsyncClient, console: Console
+) -> None:
+    from datetime import UTC, datetime
+
+    from agent.storage.call_records import CallEnded, CallEvent, CallStarted, apply
+
+    call_id, at = uuid.uuid4(), datetime.now(UTC)
+    office = {"phone": "PJSIP/201", "name": "Frau Berger"}
+    async with console.db.connection() as conn:
+        await apply(conn, CallStarted(call_id, "c1", "+498912", "089", at, "de", "websocket"))
+        await apply(conn, CallEvent(call_id, "listen_started", office, at))
+        await apply(
+            conn, CallEvent(call_id, "listen_ended", {**office, "reason": "taken_over"}, at)
+        )
+        await apply(conn, CallEvent(call_id, "taken_over", office, at))
+        await apply(conn, CallEnded(call_id, at, "taken_over"))
+    await log_in(client, "chefin")
+    page = html.unescape((await client.get(f"/calls/{call_id}")).text)
+    assert "Frau Berger hört mit" in page and "Übernommen von Frau Berger" in page
+    assert "übernommen" in (await client.get("/calls")).text
