@@ -27,13 +27,12 @@ from agent.profile import Language
 from agent.resources import cache_dir
 
 from .documents import DocumentError, documents_in, read_document
-from .lemmas import warm
-from .passages import Passage, passages, sentences
-from .terms import Analyzer, Concept, cases, words
+from .passages import Passage, passages
+from .terms import Analyzer, Concept, words
 
 log = logging.getLogger(__name__)
 
-CODE_VERSION = 7
+CODE_VERSION = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +60,6 @@ class KnowledgeIndex:
         self.skipped: list[Skipped] = []
         self.files: list[str] = []
         self._terms: list[frozenset[str]] = []
-        #: per passage: its sentences with their terms, and its headings' terms
-        self._sentences: list[tuple[tuple[str, frozenset[str]], ...]] = []
-        self._heading_terms: list[frozenset[str]] = []
         self._df: Counter[str] = Counter()
         self._bm25: bm25s.BM25 | None = None
 
@@ -81,28 +77,13 @@ class KnowledgeIndex:
             self.files.append(str(path.relative_to(self.folder)))
             sections.extend(found)
         self.passages = passages(sections)
-        warm(self.language)
-        upper: Counter[str] = Counter()
-        lower: Counter[str] = Counter()
-        for p in self.passages:
-            up, low = cases(p.text)
-            upper.update(up)
-            lower.update(low)
         vocabulary = {w for p in self.passages for w in words(f"{p.context} {p.text}")}
         vocabulary -= self.analyzer.stop
-        shares = {w: upper[w] / (upper[w] + lower[w]) for w in upper.keys() | lower.keys()}
-        self.analyzer.knowing(vocabulary, set(), shares)
+        self.analyzer.knowing(vocabulary, set())
         term_lists = [self.analyzer.index_terms(f"{p.context} {p.text}") for p in self.passages]
         self._terms = [frozenset(t) for t in term_lists]
         self._df = Counter(t for terms in self._terms for t in terms)
         self.analyzer.knowing(vocabulary, set(self._df))
-        self._sentences = [
-            tuple((s, frozenset(self.analyzer.index_terms(s)))
-                  for s in (sentences(p.text) or [p.text]))
-            for p in self.passages
-        ]  # fmt: skip
-        self._heading_terms = [frozenset(self.analyzer.index_terms(p.context))
-                               for p in self.passages]  # fmt: skip
         if term_lists:
             self._bm25 = bm25s.BM25(k1=1.2, b=0.6)
             self._bm25.index([t or [""] for t in term_lists], show_progress=False)
@@ -139,13 +120,6 @@ class KnowledgeIndex:
 
     def terms_of(self, passage: Passage) -> frozenset[str]:
         return self._terms[passage.id]
-
-    def sentences_of(self, passage: Passage) -> tuple[tuple[str, frozenset[str]], ...]:
-        """The passage's sentences, each with its terms."""
-        return self._sentences[passage.id]
-
-    def heading_terms(self, passage: Passage) -> frozenset[str]:
-        return self._heading_terms[passage.id]
 
 
 # -- the cache ----------------------------------------------------------------------------

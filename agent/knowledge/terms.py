@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,15 +23,10 @@ from rapidfuzz import fuzz, process
 from agent.language import pack
 from agent.profile import Language
 
-from .lemmas import dictionary_noun, lemma
-
 _WORD = re.compile(r"€|[^\W_]+")
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 _LINKS = ("s", "es", "n", "en", "e", "er")
 MIN_PART = 3
-#: a compound's part that no document has alone counts when the dictionary knows it as a
-#: noun of at least this length
-DICTIONARY_PART = 5
 _VERB_ENDINGS = ("est", "st", "et", "t", "e")
 _STEMMERS = {"de": "german", "en": "english"}
 _STOP = {"de": set(STOPWORDS_GERMAN), "en": set(STOPWORDS_EN)}
@@ -47,14 +41,9 @@ def words(text: str, *, parts: bool = True) -> list[str]:
     """The folded words of ``text``; "€" is the word "euro"; "Heizungs-Check" gives
     "heizungscheck" and, with ``parts``, its parts too (a document's text; a question's
     "U-Mann" stays one word, so its "mann" cannot find "Viessmann")."""
-    return [fold(w) for w in tokens(text, parts=parts)]
-
-
-def tokens(text: str, *, parts: bool = True) -> list[str]:
-    """The words of ``text`` in lower case, umlauts kept (see :func:`words`)."""
     out: list[str] = []
     for raw in re.split(r"\s+", text):
-        found = [unicodedata.normalize("NFKC", w).lower() for w in _WORD.findall(raw)]
+        found = [fold(w) for w in _WORD.findall(raw)]
         found = ["euro" if w == "€" else w for w in found]
         if len(found) > 1 and "-" in raw and all(w.isalpha() for w in found):
             out.append("".join(found))
@@ -62,26 +51,6 @@ def tokens(text: str, *, parts: bool = True) -> list[str]:
                 continue
         out.extend(found)
     return out
-
-
-def cases(text: str) -> tuple[Counter[str], Counter[str]]:
-    """How often each folded word of ``text`` is written with a capital and in lower case
-    inside a sentence (a capital there marks a German noun or a name: "im Keller", not
-    "Bitte"); "Basis-Vertrag" counts as "basisvertrag" too."""
-    upper: Counter[str] = Counter()
-    lower: Counter[str] = Counter()
-    start = True
-    for raw in re.split(r"\s+", text):
-        found = _WORD.findall(raw)
-        if len(found) > 1 and "-" in raw and all(w.isalpha() for w in found):
-            found = ["".join(found), *found]
-        for w in found:
-            if not start and w[:1].isalpha():
-                (upper if w[:1].isupper() else lower)[fold(w)] += 1
-            start = False
-        if raw.endswith((".", "!", "?", ":")) or raw.startswith(("(", "„", '"')):
-            start = True
-    return upper, lower
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +67,6 @@ class Concept:
     known: bool = True
     #: asks something about a topic ("kostet", "wie lange") without naming one
     facet: bool = False
-    #: names a thing ("Therme", "Schlafzimmer"): a passage without it is about something
-    #: else; other words ("neu", "schauen") may be said in other words
-    noun: bool = False
-
-    def matches(self, terms: frozenset[str]) -> bool:
-        """``terms`` hold the word: itself, a synonym, or all parts of the compound."""
-        return bool(self.alternatives & terms) or (bool(self.parts) and set(self.parts) <= terms)
 
 
 class Analyzer:
@@ -120,9 +82,6 @@ class Analyzer:
         self.vocabulary: set[str] = set()
         self._vocab_list: list[str] = []
         self.stems: set[str] = set()
-        #: how often each word of the documents is written with a capital inside a
-        #: sentence (a noun or a name), of all the times it is written
-        self.noun_share: dict[str, float] = {}
         groups = [g.split() for g in words_.get("synonyms", [])] + list(synonyms or [])
         #: words known to be words, besides the documents' own: compound parts too
         # ("Gasgeruch" is "gas" + "geruch" even when neither stands alone in a document)
@@ -135,8 +94,6 @@ class Analyzer:
             if w.isalpha() and len(w) >= MIN_PART
         }  # fmt: skip
         self.facets = {self.stem(fold(w)) for w in words_.get("facets", [])}
-        self._verb_nouns = [tuple(p.split(">")) for p in words_.get("verb_nouns", [])]
-        self._prefixes = sorted(words_.get("verb_prefixes", []), key=len, reverse=True)
         self._same: dict[str, set[str]] = {}
         for group in groups:
             stems = {self.stem(fold(w)) for w in group if w.strip()}
@@ -148,7 +105,7 @@ class Analyzer:
     def __getstate__(self) -> dict[str, object]:
         """Pickled (in the index cache) without the stemmer and the split cache."""
         keys = ("language", "stop", "vocabulary", "lexicon", "facets", "stems", "_same",
-                "_vocab_list", "noun_share", "_verb_nouns", "_prefixes")  # fmt: skip
+                "_vocab_list")  # fmt: skip
         state = {k: getattr(self, k) for k in keys}
         return state
 
@@ -162,13 +119,9 @@ class Analyzer:
     def stem(self, word: str) -> str:
         return str(self._stemmer.stemWord(word))
 
-    def knowing(self, vocabulary: set[str], stems: set[str],
-                noun_share: dict[str, float] | None = None) -> None:  # fmt: skip
-        """The documents' words (for splitting compounds and matching slips), their index
-        terms (what a question's word must become to be found) and which of them are
-        written as nouns."""
-        if noun_share is not None:
-            self.noun_share = noun_share
+    def knowing(self, vocabulary: set[str], stems: set[str]) -> None:
+        """The documents' words (for splitting compounds and matching slips) and their
+        index terms (what a question's word must become to be found)."""
         self.vocabulary = vocabulary | self.lexicon
         self._vocab_list = sorted(vocabulary)
         self.stems = stems
@@ -200,16 +153,10 @@ class Analyzer:
         return best
 
     def _parts_of(self, left: str) -> tuple[str, ...]:
-        return (self.split(left) or (left,)) if left not in self.vocabulary else (left,)
+        return self.split(left) if left not in self.vocabulary else (left,)
 
     def _known_part(self, part: str) -> bool:
-        """A word of the documents, or one the dictionary knows ("kamera" in
-        "Kamerainspektion" when no document says "Kamera" alone)."""
-        if len(part) < MIN_PART or part in self.stop:
-            return False
-        return part in self.vocabulary or (
-            len(part) >= DICTIONARY_PART and dictionary_noun(part, self.language) is True
-        )
+        return len(part) >= MIN_PART and part in self.vocabulary and part not in self.stop
 
     def _left_part(self, head: str) -> str | None:
         if self._known_part(head):
@@ -226,19 +173,14 @@ class Analyzer:
     # -- documents --------------------------------------------------------------------
 
     def index_terms(self, text: str) -> list[str]:
-        """A passage's terms: each word's stem and its dictionary form's ("gekauft":
-        "kaufen" too), and the stems of a compound's parts; a document's compound also
-        gives its first part when only the last part is a known word
-        ("Kamerainspektion": "kamera" too, so "mit der Kamera" finds it)."""
+        """A passage's terms: each word's stem, and the stems of a compound's parts; a
+        document's compound also gives its first part when only the last part is a known
+        word ("Kamerainspektion": "kamera" too, so "mit der Kamera" finds it)."""
         out: list[str] = []
-        for raw in tokens(text):
-            w = fold(raw)
+        for w in words(text):
             if w in self.stop:
                 continue
             out.append(self.stem(w))
-            base = fold(lemma(raw, self.language))
-            if base != w and base not in self.stop:
-                out.append(self.stem(base))
             parts = self.split(w)
             if not parts and len(w) >= 8:
                 self._open_left = True
@@ -257,83 +199,40 @@ class Analyzer:
         compound ("wärme pumpe" is "wärmepumpe")."""
         seen: set[str] = set()
         out: list[Concept] = []
-        capitals = cases(text)[0]
-        ws = [
-            w for w in tokens(text, parts=False)
-            if fold(w) not in self.stop and fold(lemma(w, self.language)) not in self.stop
-        ]  # fmt: skip
+        ws = [w for w in words(text, parts=False) if w not in self.stop]
         i = 0
         while i < len(ws):
             w = ws[i]
             if i + 1 < len(ws) and w.isalpha() and ws[i + 1].isalpha():
                 joined = w + ws[i + 1]
-                if self.stem(fold(joined)) in self.stems or fold(joined) in self.vocabulary:
+                if self.stem(joined) in self.stems or joined in self.vocabulary:
                     w, i = joined, i + 1
             i += 1
-            if fold(w) in seen or (len(w) < 2 and not w.isdigit()):
+            if w in seen or (len(w) < 2 and not w.isdigit()):
                 continue
-            seen.add(fold(w))
-            out.append(self._concept(w, fold(w) in capitals))
+            seen.add(w)
+            out.append(self._concept(w))
         return out
 
-    def _related(self, form: str, noun: bool) -> set[str]:
-        """Words made of the same verb: its noun ("erinnern": "erinnerung"), the verb
-        without its prefix ("austauschen": "tauschen"), or a noun's verb ("Lieferung":
-        "liefern")."""
-        out: set[str] = set()
-        if noun:
-            for verb, made in self._verb_nouns:
-                if form.endswith(made) and len(form) - len(made) >= 3:
-                    out.add(form[: -len(made)] + verb)
-                    break
-            return out
-        bare = [form[len(p) :] for p in self._prefixes if form.startswith(p)]
-        verbs = [form, *[v for v in bare if len(v) >= 5][:1]]
-        for verb in verbs:
-            out.add(verb)
-            for ending, made in self._verb_nouns:
-                if verb.endswith(ending) and len(verb) - len(ending) >= 3:
-                    out.add(verb[: -len(ending)] + made)
-        return out
-
-    def _noun(self, raw: str, capital: bool) -> bool:
-        """The word names a thing: as the documents write it, else as the question does,
-        else as the dictionary knows it; a word no dictionary knows is taken for a name."""
-        if raw.isdigit():
-            return False
-        share = self.noun_share.get(fold(raw))
-        if share is not None:
-            return share >= 0.5
-        if capital:
-            return True
-        known = dictionary_noun(raw, self.language)
-        return known is None or known
-
-    def _concept(self, raw: str, capital: bool = False) -> Concept:
-        w = fold(raw)
+    def _concept(self, w: str) -> Concept:
         stem = self.stem(w)
-        dictionary_form = lemma(raw, self.language)
-        base = self.stem(fold(dictionary_form))
-        alts = {stem, base} | self._same.get(stem, set()) | self._same.get(base, set())
-        if stem in self.facets or base in self.facets:
+        alts = {stem} | self._same.get(stem, set())
+        if stem in self.facets:
             return Concept(w, frozenset(alts), facet=True, known=bool(alts & self.stems))
-        noun = self._noun(raw, capital)
-        alts |= {self.stem(fold(f)) for f in self._related(dictionary_form, noun)}
-        split = self.split(w) if len(w) >= 2 * MIN_PART else ()
-        parts = tuple(self.stem(p) for p in split)
         if alts & self.stems:
-            return Concept(w, frozenset(alts), parts, noun=noun)
+            return Concept(w, frozenset(alts))
         for ending in _VERB_ENDINGS:  # "nehmt", "seid": a verb form the stemmer keeps
             if w.endswith(ending) and len(w) - len(ending) >= 3:
                 guess = self.stem(w[: -len(ending)] + "en")
                 if guess in self.stems:
-                    return Concept(w, frozenset(alts | {guess}), certainty=0.9, noun=noun)
+                    return Concept(w, frozenset(alts | {guess}), certainty=0.9)
+        parts = self.split(w)
         if parts:
-            return Concept(w, frozenset(alts), parts, noun=noun)
+            return Concept(w, frozenset(alts), tuple(self.stem(p) for p in parts))
         if len(w) >= 6 and not w.isdigit() and self._vocab_list:
             # a slip of a long word, not another short word inside it ("umann" is no "mann")
             near = process.extractOne(w, self._vocab_list, scorer=fuzz.ratio, score_cutoff=84)
             if near is not None and abs(len(near[0]) - len(w)) <= 2:
                 guess = self.stem(near[0])
-                return Concept(w, frozenset(alts | {guess}), certainty=0.8, noun=noun)
-        return Concept(w, frozenset(alts), known=False, noun=noun)
+                return Concept(w, frozenset(alts | {guess}), certainty=0.8)
+        return Concept(w, frozenset(alts), known=False)
