@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from agent.config import Settings
 from agent.storage.database import Database, DatabaseUnavailable
 
-from . import pages_calls, pages_login, pages_report, pages_settings
+from . import pages_calls, pages_login, pages_report, pages_settings, pages_users
 from .audit import Audit
 from .auth import HOME, current_session
 from .profile_edit import ProfileFile
@@ -106,6 +106,9 @@ def make_console(
         Route("/profile/facts/{index:int}", pages_settings.fact_save, methods=["POST"]),
         Route("/profile/facts/{index:int}/delete", pages_settings.fact_remove, methods=["POST"]),
         Route("/profile/hours", pages_settings.hours_save, methods=["POST"]),
+        Route("/users", pages_users.users_page, methods=["GET"]),
+        Route("/users", pages_users.user_add, methods=["POST"]),
+        Route("/users/{username}/{action}", pages_users.user_change, methods=["POST"]),
         Route("/report", pages_report.report),
         Route("/report/view", pages_report.report_view),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -27,6 +27,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "profile": frozenset({"owner", "admin"}),
     "report": frozenset({"owner"}),
     "audit": frozenset({"owner", "admin"}),
+    "users": frozenset({"owner", "admin"}),
 }
 HOME: dict[Role, str] = {"owner": "/calls", "office": "/calls", "admin": "/rota"}
 

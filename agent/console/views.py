@@ -22,6 +22,7 @@ NAV = [
     ("profile", "/profile", "Auskünfte & Zeiten"),
     ("report", "/report", "Bericht"),
     ("audit", "/audit", "Protokoll"),
+    ("users", "/users", "Zugänge"),
 ]
 OUTCOMES = {
     "completed": "erledigt",

@@ -155,6 +155,10 @@ def _walk_through(base: str, console: Console, on_loop: Callable[[Any], Any]) ->
         assert "Gesprächsverlauf angesehen" in text() and "Vertretung eingetragen" in text()
         shot("audit")
 
+        driver.get(f"{base}/users")
+        assert {"chefin", "buero", "technik"} <= set(text().split())
+        shot("users")
+
         _live_call(driver, base, on_loop, console, shot)
         return shots
     finally:
