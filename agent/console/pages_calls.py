@@ -92,7 +92,8 @@ async def work_done(request: Request) -> Response:
 async def escalations(request: Request) -> Response:
     async with _db(request).connection() as conn:
         lines = await queries.escalations(conn)
-    return render(request, "escalations.html", escalations=lines)
+    kinds = {e.kind: e.label.get("de") for e in request.app.state.settings.business.emergencies}
+    return render(request, "escalations.html", escalations=lines, kinds=kinds)
 
 
 @page("audit")
