@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PYTEST ?= $(PYTHON) -m pytest
 
-.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench soak models coqui-check conversations fuzz knowledge-eval analyse-bench
+.PHONY: help setup deps lab-up lab-down lab-status demo test unit lint typecheck check clean rasa bench soak report-day models coqui-check conversations fuzz knowledge-eval analyse-bench
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -49,6 +49,9 @@ bench: setup lab-up ## benchmarks (not part of make test): writes bench/results.
 
 soak: setup lab-up ## 20 calls without pause for 30 minutes (not in make test): memory, handles, latency over time -> bench/soak.json
 	$(PYTHON) -m bench.soak --minutes 30 --calls 20
+
+report-day: setup lab-up ## a scripted day of 24 German voice calls through the lab, then the daily report by SMTP, figures checked (not in make test) -> bench/results.json
+	$(PYTHON) -m bench.report_day $(REPORT_DAY_ARGS)
 
 conversations: ## replay the scripted whole calls (tests/conversations): success per scenario, bench/conversations.json
 	$(PYTHON) -m agent conversations tests/conversations --json bench/conversations.json
