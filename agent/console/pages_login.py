@@ -47,7 +47,7 @@ async def login(request: Request) -> Response:
         error = f"Zu viele Fehlversuche. Bitte versuchen Sie es in {minutes} Minuten wieder."
         return render(request, "login.html", next=target, error=error, status=429)
     found = await users.find(username) if username else None
-    ok = verify(found[1] if found else None, password) and found is not None
+    ok = verify(found[1] if found else None, password)  # as long without such a user
     if found is None or not ok or found[0].disabled:
         await sessions.note_login(username, address, False)
         log.warning("console log-in failed", extra={"address": address})

@@ -51,13 +51,6 @@ class ProfileFile:
             self.path, os.W_OK
         )
 
-    def business(self) -> CommentedMap:
-        data = _yaml().load(self.path.read_text(encoding="utf-8"))
-        if not isinstance(data, CommentedMap) or not isinstance(data.get("business"), dict):
-            raise ProfileEditError(f"{self.path}: there is no business: section")
-        business: CommentedMap = data["business"]
-        return business
-
     def change(self, change: Change) -> Settings:
         """Apply ``change`` to the ``business:`` mapping; validate; replace the file."""
         if not self.editable:

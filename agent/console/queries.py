@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from agent.report.figures import period_bounds
 from agent.storage.database import Connection
 
 LIMIT = 500
@@ -71,13 +72,8 @@ class EscalationLine:
     attempts: list[Attempt] = field(default_factory=list)
 
 
-def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tz)
-    return start, datetime.combine(day + timedelta(days=1), time(0), tz)
-
-
 async def calls_of_day(conn: Connection, day: date, tz: ZoneInfo) -> list[CallLine]:
-    start, end = day_bounds(day, tz)
+    start, end = period_bounds(day, day, tz)
     cur = await conn.execute(
         "SELECT c.id, c.started_at, coalesce(c.caller_number, ''), c.duration_s, c.outcome, "
         "c.ended_at IS NOT NULL, "

@@ -62,7 +62,8 @@ class ReportFigures(BaseModel):
         return self.by_outcome.get("handed_over", 0)
 
 
-def _bounds(since: date, until: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+def period_bounds(since: date, until: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """From the start of ``since`` to the end of ``until`` (inclusive), local days."""
     first = datetime.combine(since, time(), tz)
     return first, datetime.combine(until + timedelta(days=1), time(), tz)
 
@@ -89,7 +90,7 @@ async def count_period(
     is_open: Callable[[datetime], bool],
     economics: Economics | None,
 ) -> ReportFigures:
-    start, end = _bounds(since, until, tz)
+    start, end = period_bounds(since, until, tz)
     calls = await (
         await conn.execute(
             "SELECT started_at, outcome FROM calls WHERE started_at >= %s AND started_at < %s"
