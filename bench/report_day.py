@@ -63,13 +63,12 @@ from agent.speech import packaged_whisper
 from agent.storage import Database
 from bench.run import BENCH, fresh_database, machine, pct
 from lab.demo_profile import demo_profile
-from tests.actions.conftest import Mailbox
-from tests.actions.receiver import free_port
 from tests.escalation.phones import pressing_phone
 from tests.support.browser import REPO, artifacts, screenshot
 from tests.support.lab import ari_client, stop_demo_agent
 from tests.support.lab_line import Line, converse, espeak_caller_voice
 from tests.support.phones import RtpEndpoint, place_call
+from tests.support.smtp import running_smtp
 
 log = logging.getLogger("bench.report_day")
 
@@ -168,20 +167,6 @@ def day_settings(folder: Path, database_url: str, smtp_port: int) -> tuple[Setti
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     env = {"RUFBEREIT_DATABASE_URL": database_url, "RUFBEREIT_SPOOL_DIR": str(folder / "spool")}
     return load_settings(path, env=env), path
-
-
-@contextlib.contextmanager
-def smtp_server() -> Any:
-    from aiosmtpd.controller import Controller
-
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
 
 
 async def _rows(db: Database, sql: str, *args: Any) -> list[tuple[Any, ...]]:
@@ -416,7 +401,7 @@ async def run_day(
     t0 = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="rufbereit-report-day-") as tmp,
-        smtp_server() as (
+        running_smtp() as (
             box,
             port,
         ),

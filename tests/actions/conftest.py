@@ -3,18 +3,17 @@ and a real CalDAV server (radicale, a subprocess). A missing package FAILS the t
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from email import message_from_bytes, policy
-from email.message import Message
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support.smtp import Mailbox, running_smtp
 
 from .receiver import Receiver, free_port
 
@@ -29,41 +28,13 @@ def receiver() -> Iterator[Receiver]:
         r.stop()
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.arrived: list[float] = []  # time.monotonic() of each message
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))  # type: ignore[attr-defined]
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[attr-defined]
-        self.arrived.append(time.monotonic())
-        return "250 Message accepted for delivery"
-
-    async def wait_for(self, count: int, within: float = 10.0) -> list[Message]:
-        deadline = time.monotonic() + within
-        while len(self.messages) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{len(self.messages)} of {count} e-mails arrived")
-            await asyncio.sleep(0.02)
-        return self.messages
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     try:
-        from aiosmtpd.controller import Controller
-    except ImportError as exc:
+        with running_smtp() as server:
+            yield server
+    except ModuleNotFoundError as exc:
         pytest.fail(f"aiosmtpd is needed for the SMTP tests (pip install aiosmtpd): {exc}")
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
 
 
 class Radicale:

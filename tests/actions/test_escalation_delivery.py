@@ -16,8 +16,8 @@ from agent.actions.notify_mail import MailNotifier
 from agent.actions.notify_sms import SmsNotifier
 from agent.actions.settings import SmsSettings, SmtpSettings
 from agent.storage import Database
-from tests.actions.conftest import Mailbox
 from tests.actions.receiver import Receiver
+from tests.support.smtp import Mailbox
 
 pytestmark = pytest.mark.postgres
 

@@ -15,8 +15,8 @@ from agent.actions.notify_mail import MailNotifier, NotifyError
 from agent.actions.notify_sms import SmsNotifier
 from agent.actions.notify_texts import notice
 from agent.actions.settings import SmsSettings, SmtpSettings
+from tests.support.smtp import Mailbox
 
-from .conftest import Mailbox
 from .receiver import Receiver, free_port
 from .support import appointment, profile
 

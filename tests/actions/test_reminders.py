@@ -18,8 +18,8 @@ from agent.actions.reminders import AppointmentNotices, NoticeSweeper
 from agent.actions.settings import ReminderSettings, SmsSettings, SmtpSettings
 from agent.domain import Appointment
 from agent.storage import Database
+from tests.support.smtp import Mailbox
 
-from .conftest import Mailbox
 from .receiver import Receiver, free_port
 from .support import profile
 

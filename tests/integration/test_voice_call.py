@@ -28,9 +28,9 @@ from agent.report.figures import ReportFigures
 from agent.report.service import make_report, send_report
 from agent.report.settings import ReportSettings
 from agent.storage import Database
-from tests.actions.conftest import Mailbox
 from tests.support.lab_line import CallerVoice, Line, converse, finished_call
 from tests.support.phones import RtpEndpoint, place_call
+from tests.support.smtp import Mailbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
