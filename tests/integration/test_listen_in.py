@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,16 @@ async def talk(rtp: RtpEndpoint, hz: float, seconds: float) -> None:
     await rtp.send_pcm(tone(hz, seconds, -20.0))
 
 
+def speaking(hz: float) -> Callable[[RtpEndpoint], Awaitable[None]]:
+    """A phone that sends its tone for a minute once the line is up."""
+
+    async def phone(rtp: RtpEndpoint) -> None:
+        await rtp.wait_for_peer(15)
+        await talk(rtp, hz, 60)
+
+    return phone
+
+
 async def snapshot(agent: Agent) -> dict[str, Any]:
     return {
         "bridges": [set(b.channels) for b in await agent.ari.list_bridges()],
@@ -148,10 +158,7 @@ async def test_the_office_listens_then_takes_the_call_over(
     assistant = TalkingAssistant()
     seen: dict[str, Any] = {}
     async with agent(tmp_path, pg_database, assistant) as running:
-
-        async def caller(rtp: RtpEndpoint) -> None:
-            await rtp.wait_for_peer(15)
-            await talk(rtp, CALLER_HZ, 60)
+        caller = speaking(CALLER_HZ)
 
         async def office(rtp: RtpEndpoint) -> None:
             await rtp.wait_for_peer(15)
@@ -220,11 +227,7 @@ async def test_listening_without_taking_over_leaves_the_call_to_the_assistant(
     assistant = TalkingAssistant()
     seen: dict[str, Any] = {}
     async with agent(tmp_path, pg_database, assistant) as running:
-
-        async def caller(rtp: RtpEndpoint) -> None:
-            await rtp.wait_for_peer(15)
-            await talk(rtp, CALLER_HZ, 60)
-
+        caller = speaking(CALLER_HZ)
         calling = asyncio.create_task(place_call(ASSISTANT, hold_s=14, timeout=40, during=caller))
         await until_the_assistant_talks(assistant)
         listening = await place_call(
@@ -314,13 +317,6 @@ async def test_the_next_key_goes_on_to_the_older_call(
     assistant = TalkingAssistant()
     older_hz, newer_hz = CALLER_HZ, 550.0
     seen: dict[str, float] = {}
-
-    def speaking(hz: float) -> Any:
-        async def caller(rtp: RtpEndpoint) -> None:
-            await rtp.wait_for_peer(15)
-            await talk(rtp, hz, 60)
-
-        return caller
 
     async def office(rtp: RtpEndpoint) -> None:
         await rtp.wait_for_peer(15)
