@@ -175,9 +175,7 @@ async def running_agent(
         console = _console(settings, database, profile_path, live)
         async with (
             serving(settings.http.bind, app) as address,
-            serving(
-                settings.console.bind if console else None, console or app, "web console"
-            ) as web,
+            serving(settings.console.bind, console, "web console") as web,
         ):
             yield Agent(settings, ari, controller, call_log, database, stats, metrics, address,
                         web, live)  # fmt: skip

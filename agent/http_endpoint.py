@@ -65,11 +65,11 @@ class _Server(uvicorn.Server):
 
 @contextlib.asynccontextmanager
 async def serving(
-    bind: str | None, app: Starlette, what: str = "metrics and health endpoint"
+    bind: str | None, app: Starlette | None, what: str = "metrics and health endpoint"
 ) -> AsyncIterator[str | None]:
     """Serve ``app`` (``what``, for the log) on ``bind`` while inside; yields the address,
-    or None if there is none (not configured, or the port is taken: logged)."""
-    if bind is None:
+    or None if there is none (no bind or no app, or the port is taken: logged)."""
+    if bind is None or app is None:
         yield None
         return
     host, _, port = bind.rpartition(":")

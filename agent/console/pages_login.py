@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .audit import Audit
-from .auth import COOKIE, HOME, client_address, current_session
+from .auth import COOKIE, HOME, check_csrf, client_address, current_session
 from .passwords import hash_password, needs_rehash, verify
 from .sessions import Sessions
 from .users import Users
@@ -77,8 +77,6 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     session = await current_session(request)
     if session is not None:
-        from .auth import check_csrf
-
         await check_csrf(request, session)
         token = request.cookies.get(COOKIE, "")
         await request.app.state.sessions.end(token)
